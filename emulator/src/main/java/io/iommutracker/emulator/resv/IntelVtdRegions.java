@@ -19,6 +19,9 @@ final class IntelVtdRegions {
         Bdf self = Bdf.parse(device.getBdf());
         List<Region> out = new ArrayList<>();
         for (Rmrr rmrr : host.getRmrrs()) {
+            if (Long.compareUnsigned(rmrr.getBase(), rmrr.getEnd()) > 0) {
+                continue; // an RMRR ending before it starts describes no memory
+            }
             // One region per matching scope entry, as the kernel's inner loop does not stop at the first match.
             for (String scope : rmrr.getDeviceScopes()) {
                 if (!Bdf.isValid(scope)) {

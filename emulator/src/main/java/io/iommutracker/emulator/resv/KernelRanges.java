@@ -36,7 +36,9 @@ final class KernelRanges {
 
     /** iommu_alloc_resv_region(start, length, ...): the region [start, start + length - 1]. */
     static Region ofLength(long start, long length, ResvType type) {
-        return new Region(start, start + length - 1, type);
+        long end = start + length - 1;
+        // A firmware range running past 2^64 is cut at the top rather than wrapping to a start-after-end region.
+        return new Region(start, Long.compareUnsigned(end, start) < 0 ? -1L : end, type);
     }
 
     /** PAGE_ALIGN(): round up to the next page boundary. */
