@@ -79,7 +79,6 @@ final class LspciParser {
         boolean sawFlags;
         boolean sawIndented;
         boolean capsDenied;
-        boolean statusCap = true;
         String cap = "";
         int capOffset;
         boolean acsHeaderOnly;
@@ -228,8 +227,6 @@ final class LspciParser {
                     | bit(body, "SpecCycle", 0x8) | bit(body, "MemWINV", 0x10) | bit(body, "VGASnoop", 0x20)
                     | bit(body, "ParErr", 0x40) | bit(body, "SERR", 0x100) | bit(body, "FastB2B", 0x200)
                     | bit(body, "DisINTx", 0x400);
-        } else if (body.startsWith("Status:")) {
-            dev.statusCap = !body.contains("Cap-");
         } else if (body.startsWith("Flags:")) {
             dev.sawFlags = true;
             d.command = body.contains("bus master") ? 0x6 : 0x2;

@@ -204,6 +204,7 @@ final class SysfsReader {
             anyTable = true;
             IommuPlatform p = AcpiTables.platformOf(t, table.get());
             if (p != IommuPlatform.NONE && f.platform == null) f.platform = p;
+            if (t.equals("IVRS")) f.ivmds.addAll(AcpiTables.ivrsIvmds(table.get()));
             if (t.equals("DMAR")) {
                 f.rmrrs.addAll(AcpiTables.dmarRmrrs(table.get()));
                 f.interruptRemapping = AcpiTables.dmarInterruptRemapping(table.get());

@@ -75,6 +75,25 @@ class AcpiTablesTest {
     }
 
     @Test
+    void ivrsIvmdBlocksBecomeSchemaIvmds() {
+        int total = 48 + 24 + 32 + 32;
+        ConfigBytes t = new ConfigBytes(total);
+        byte[] sig = "IVRS".getBytes();
+        for (int i = 0; i < 4; i++) t.u8(i, sig[i]);
+        t.u32(4, total);
+        t.u8(48, 0x10).u16(50, 24); // an IVHD, skipped by length
+        int a = 72;
+        t.u8(a, 0x22).u8(a + 1, 0x07).u16(a + 2, 32).u16(a + 4, 0x0100).u16(a + 6, 0x01ff)
+                .u32(a + 16, 0xfd00000000L & 0xffffffffL).u32(a + 20, 0xfd).u32(a + 24, 0x100000);
+        int b = a + 32;
+        t.u8(b, 0x20).u8(b + 1, 0x01).u16(b + 2, 32).u32(b + 16, 0xa0000).u32(b + 24, 0x1000);
+        assertThat(AcpiTables.ivrsIvmds(t.b)).containsExactly(
+                new io.iommutracker.avro.Ivmd(0x22, 0x07, 0x0100, 0x01ff, 0xfd00000000L, 0x100000L),
+                new io.iommutracker.avro.Ivmd(0x20, 0x01, 0, 0xffff, 0xa0000L, 0x1000L));
+        assertThat(AcpiTables.platformOf("IVRS", t.b)).isEqualTo(IommuPlatform.AMD_VI);
+    }
+
+    @Test
     void iortNodeTypesTellSmmuVersions() {
         ConfigBytes iort = new ConfigBytes(48 + 8);
         iort.u32(36, 1).u32(40, 48).u8(48, 4).u16(49, 8);
