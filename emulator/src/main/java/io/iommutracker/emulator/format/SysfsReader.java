@@ -64,7 +64,7 @@ final class SysfsReader {
             String dir = FileTree.join(base, d);
             if (tree.isDirectory(dir)) return Optional.of(new Layout(base, dir, false));
         }
-        if (hasFunctions(tree, base) && !base.isEmpty()) return Optional.of(new Layout(base, base, false));
+        if (hasFunctions(tree, base)) return Optional.of(new Layout(base, base, false)); // given .../pci/devices itself
         return Optional.empty();
     }
 

@@ -98,6 +98,32 @@ class MalformedCaptureTest {
         assertThat(c.reportedGroup(Bdf.parse("0000:00:1f.3"))).contains(7);
         assertThat(c.snapshot().getHost().getCommandLine()).isEqualTo("BOOT_IMAGE=/vmlinuz intel_iommu=on");
         assertThat(c.snapshot().getHost().getPlatform().name()).isEqualTo("INTEL_VT_D");
+        // the devices directory itself is a capture too
+        Capture devicesOnly = Captures.readSysfs(devices);
+        assertThat(devicesOnly.snapshot().getDevices()).isEqualTo(c.snapshot().getDevices());
+    }
+
+    @Test
+    void tarOfARealSysfsFollowsItsLinks() throws Exception {
+        byte[] cfg = ConfigBytes.header(256, 0x8086, 0xa348, 0x040300, 0x80, 0).b;
+        String dev = "sys/devices/pci0000:00/0000:00:1f.3";
+        Path tar = tmp.resolve("sys.tar");
+        Files.write(tar, TarWriter.write(
+                java.util.Map.of(dev + "/config", cfg, dev + "/resource",
+                        "0x00000000a1200000 0x00000000a1203fff 0x0000000000140204\n".getBytes(),
+                        "proc/cmdline", "quiet intel_iommu=on\n".getBytes()),
+                java.util.Map.of("sys/bus/pci/devices/0000:00:1f.3", "../../../devices/pci0000:00/0000:00:1f.3",
+                        dev + "/iommu_group", "../../../../kernel/iommu_groups/13",
+                        dev + "/driver", "../../../../bus/pci/drivers/snd_hda_intel")));
+        Capture c = Captures.readCapture(tar);
+        var d = c.device(Bdf.parse("0000:00:1f.3")).orElseThrow();
+        assertThat(d.getDeviceId()).isEqualTo(0xa348);
+        assertThat(d.getDriver()).isEqualTo("snd_hda_intel");
+        assertThat(d.getBars()).hasSize(1);
+        assertThat(d.getBars().get(0).getKind().name()).isEqualTo("MEM64");
+        assertThat(d.getBars().get(0).getSize()).isEqualTo(0x4000L);
+        assertThat(c.reportedGroup(Bdf.parse("0000:00:1f.3"))).contains(13);
+        assertThat(c.snapshot().getHost().getCommandLine()).isEqualTo("quiet intel_iommu=on");
     }
 
     @Test
