@@ -70,6 +70,7 @@ final class LspciParser {
     private boolean continuation;
     /** Inside the pasted output of a command that is not lspci, a group listing or the command line. */
     private boolean foreignOutput;
+    private boolean markdown;
 
     /** Per-function state while its lines are read. */
     private static final class Draft {
@@ -113,11 +114,13 @@ final class LspciParser {
 
     private void line(Line line) throws CaptureParseException {
         if (line.boundary()) {
+            markdown = true;
             foreignOutput = false;
             continuation = false;
         }
         if (line.blank()) return;
-        if (line.level() == 0 && PROMPT.matcher(line.body()).matches()) {
+        // only a markdown page pastes several commands' output; elsewhere every line must parse
+        if (markdown && line.level() == 0 && PROMPT.matcher(line.body()).matches()) {
             String command = line.body();
             foreignOutput = !(command.contains("lspci") || command.contains("iommu_groups")
                     || command.contains("/proc/cmdline"));

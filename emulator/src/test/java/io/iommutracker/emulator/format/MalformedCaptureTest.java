@@ -52,6 +52,12 @@ class MalformedCaptureTest {
     }
 
     @Test
+    void commentsDoNotHideLinesOutsideMarkdown() throws Exception {
+        assertFails(write("c.txt", "# lspci -nnk on host a\n00:1f.0 ISA bridge [0601]: X [8086:a30a]\nstray words\n"), 3,
+                "expected a device line");
+    }
+
+    @Test
     void unknownFilesAreRefused() throws Exception {
         assertFails(write("notes.txt", "\nhello world\nsecond line\n"), 2, "unrecognised capture format");
         assertThatThrownBy(() -> Captures.read(List.of(write("empty.txt", "")))).hasMessageContaining("empty");
