@@ -1,0 +1,79 @@
+package io.iommutracker.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ExplainCommandTest {
+
+    /** A recorded kernel run kept in the emulator's test resources (see its NOTE.md). */
+    static final Path RUN = Path.of("..", "emulator", "src", "test", "resources", "oracle", "d-pci-bridge-intel");
+
+    record Out(int rc, String out, String err) {
+    }
+
+    static Out run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("error: " + ex.getMessage());
+            return 1;
+        });
+        return new Out(cl.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void jsonListsTheGroupsAndRegionsTheRecordedKernelShowed() throws Exception {
+        Out o = run("explain", "--format", "json", RUN.toString());
+        assertThat(o.rc()).as(o.err()).isZero();
+        JsonNode root = new ObjectMapper().readTree(o.out());
+        List<String> got = new ArrayList<>();
+        for (JsonNode g : root.get("groups")) {
+            List<String> devs = new ArrayList<>();
+            g.get("devices").forEach(d -> devs.add(d.asText()));
+            List<String> regs = new ArrayList<>();
+            g.get("reservedRegions").forEach(r -> regs.add(r.asText()));
+            got.add(g.get("id").asInt() + " " + devs.stream().sorted().toList() + " " + regs);
+        }
+        List<String> want = new ArrayList<>();
+        try (Stream<Path> s = Files.list(RUN.resolve("iommu_groups"))) {
+            for (Path g : s.filter(Files::isDirectory).toList()) {
+                List<String> devs = Files.readAllLines(g.resolve("devices")).stream().filter(l -> !l.isBlank()).sorted().toList();
+                List<String> regs = Files.readAllLines(g.resolve("reserved_regions")).stream().filter(l -> !l.isBlank()).toList();
+                want.add(g.getFileName() + " " + devs + " " + regs);
+            }
+        }
+        assertThat(got).containsExactlyInAnyOrderElementsOf(want);
+    }
+
+    @Test
+    void liveViewAndRuleSetsAreSelectable() {
+        Out o = run("explain", "--view", "live", "--rules", "acs-groups-series", RUN.toString());
+        assertThat(o.rc()).as(o.err()).isZero();
+        assertThat(o.out()).contains("live view, acs-groups-series rules");
+    }
+
+    @Test
+    void badInputIsNamed() throws Exception {
+        Path junk = Files.createTempFile(Path.of("target"), "junk", ".txt");
+        Files.writeString(junk, "hello\n");
+        Out o = run("explain", junk.toString());
+        assertThat(o.rc()).isEqualTo(1);
+        assertThat(o.err()).contains(junk.toString() + ":1:").contains("unrecognised capture format");
+        assertThat(run("explain", "--platform", "sparc", RUN.toString()).err()).contains("--platform sparc");
+        assertThat(run("explain", "does-not-exist").err()).contains("does-not-exist: no such file or directory");
+    }
+}
