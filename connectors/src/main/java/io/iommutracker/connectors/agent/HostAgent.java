@@ -2,6 +2,7 @@ package io.iommutracker.connectors.agent;
 
 import io.iommutracker.avro.HostDescribed;
 import io.iommutracker.avro.HostSnapshot;
+import io.iommutracker.avro.IommuPlatform;
 import io.iommutracker.avro.PciEvent;
 import io.iommutracker.connectors.diff.HostEvents;
 import io.iommutracker.connectors.diff.SnapshotDiff;
@@ -108,7 +109,7 @@ public final class HostAgent implements AutoCloseable {
     public static HostSnapshot capture(AgentConfig config) throws CaptureParseException, IOException {
         HostSnapshot s = Captures.read(List.of(config.root()));
         if (s.getHost() == null) {
-            s = HostSnapshot.newBuilder(s).setHost(HostDescribed.newBuilder().build()).build();
+            s = HostSnapshot.newBuilder(s).setHost(HostDescribed.newBuilder().setPlatform(IommuPlatform.NONE).build()).build();
         }
         return s;
     }
@@ -126,7 +127,7 @@ public final class HostAgent implements AutoCloseable {
         List<Object> payloads;
         long last;
         if (state == null) {
-            payloads = List.of(now.getHost() != null ? now.getHost() : HostDescribed.newBuilder().build(), now);
+            payloads = List.of(now.getHost() != null ? now.getHost() : HostDescribed.newBuilder().setPlatform(IommuPlatform.NONE).build(), now);
             last = 0;
         } else {
             payloads = SnapshotDiff.diff(state.snapshot(), now);
