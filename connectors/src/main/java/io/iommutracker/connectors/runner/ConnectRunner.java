@@ -149,8 +149,10 @@ public final class ConnectRunner implements AutoCloseable {
 
     /** Creates or replaces a connector; a config that fails validation throws with the worker's message. */
     public ConnectorInfo putConnector(String name, Map<String, String> config) {
+        Map<String, String> named = new HashMap<>(config);
+        named.put("name", name);
         FutureCallback<Herder.Created<ConnectorInfo>> cb = new FutureCallback<>();
-        connect.herder().putConnectorConfig(name, config, true, cb);
+        connect.herder().putConnectorConfig(name, named, true, cb);
         try {
             return cb.get(60, TimeUnit.SECONDS).result();
         } catch (ExecutionException e) {
