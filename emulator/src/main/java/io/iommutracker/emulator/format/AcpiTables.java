@@ -1,6 +1,7 @@
 package io.iommutracker.emulator.format;
 
 import io.iommutracker.avro.IommuPlatform;
+import io.iommutracker.avro.Ivmd;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,6 +96,31 @@ public final class AcpiTables {
                 path.add(((b[p] & 0x1f) << 3) | (b[p + 1] & 7));
             }
             out.add(new DmarScope(type, b[pos + 5] & 0xff, List.copyOf(path)));
+            pos += len;
+        }
+        return out;
+    }
+
+    /**
+     * The IVMD blocks of an IVRS (types 0x20 all devices, 0x21 one device, 0x22 a range), in the
+     * schema's form; IVHD blocks are stepped over by their length (init_memory_definitions()).
+     */
+    public static List<Ivmd> ivrsIvmds(byte[] ivrs) {
+        List<Ivmd> out = new ArrayList<>();
+        int end = Math.min(ivrs.length, length(ivrs));
+        int pos = 48; // header + IVinfo + 8 reserved bytes
+        while (pos + 4 <= end) {
+            int type = ivrs[pos] & 0xff;
+            int flags = ivrs[pos + 1] & 0xff;
+            int len = u16(ivrs, pos + 2);
+            if (len < 4 || pos + len > end) break;
+            if (type >= 0x20 && type <= 0x22 && len >= 32) {
+                int devid = u16(ivrs, pos + 4);
+                int aux = u16(ivrs, pos + 6);
+                int first = type == 0x20 ? 0 : devid;
+                int last = type == 0x20 ? 0xffff : type == 0x21 ? devid : aux;
+                out.add(new Ivmd(type, flags, first, last, u64(ivrs, pos + 16), u64(ivrs, pos + 24)));
+            }
             pos += len;
         }
         return out;

@@ -192,6 +192,7 @@ public final class Captures {
                 .setInterruptRemapping(ir)
                 .setIsolatedMsi(x86 && ir) // x86: remapped MSIs are isolated (IRQ_DOMAIN_FLAG_ISOLATED_MSI)
                 .setRmrrs(rmrrs)
+                .setIvmds(List.copyOf(f.ivmds))
                 .build();
     }
 

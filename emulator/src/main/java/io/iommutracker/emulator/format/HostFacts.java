@@ -2,6 +2,7 @@ package io.iommutracker.emulator.format;
 
 import io.iommutracker.avro.FirmwareKind;
 import io.iommutracker.avro.IommuPlatform;
+import io.iommutracker.avro.Ivmd;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,10 +16,11 @@ final class HostFacts {
     String commandLine;
     Boolean interruptRemapping;
     final List<AcpiTables.DmarRmrr> rmrrs = new ArrayList<>();
+    final List<Ivmd> ivmds = new ArrayList<>();
 
     boolean isEmpty() {
         return arch == null && kernelRelease == null && platform == null && firmware == null
-                && commandLine == null && interruptRemapping == null && rmrrs.isEmpty();
+                && commandLine == null && interruptRemapping == null && rmrrs.isEmpty() && ivmds.isEmpty();
     }
 
     /** Fills what this instance does not know from {@code other}. */
@@ -30,5 +32,6 @@ final class HostFacts {
         if (commandLine == null) commandLine = other.commandLine;
         if (interruptRemapping == null) interruptRemapping = other.interruptRemapping;
         if (rmrrs.isEmpty()) rmrrs.addAll(other.rmrrs);
+        if (ivmds.isEmpty()) ivmds.addAll(other.ivmds);
     }
 }

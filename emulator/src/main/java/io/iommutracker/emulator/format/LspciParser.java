@@ -70,6 +70,7 @@ final class LspciParser {
     private boolean continuation;
     /** Inside the pasted output of a command that is not lspci, a group listing or the command line. */
     private boolean foreignOutput;
+    private boolean markdown;
 
     /** Per-function state while its lines are read. */
     private static final class Draft {
@@ -79,7 +80,6 @@ final class LspciParser {
         boolean sawFlags;
         boolean sawIndented;
         boolean capsDenied;
-        boolean statusCap = true;
         String cap = "";
         int capOffset;
         boolean acsHeaderOnly;
@@ -114,11 +114,13 @@ final class LspciParser {
 
     private void line(Line line) throws CaptureParseException {
         if (line.boundary()) {
+            markdown = true;
             foreignOutput = false;
             continuation = false;
         }
         if (line.blank()) return;
-        if (line.level() == 0 && PROMPT.matcher(line.body()).matches()) {
+        // only a markdown page pastes several commands' output; elsewhere every line must parse
+        if (markdown && line.level() == 0 && PROMPT.matcher(line.body()).matches()) {
             String command = line.body();
             foreignOutput = !(command.contains("lspci") || command.contains("iommu_groups")
                     || command.contains("/proc/cmdline"));
@@ -228,8 +230,6 @@ final class LspciParser {
                     | bit(body, "SpecCycle", 0x8) | bit(body, "MemWINV", 0x10) | bit(body, "VGASnoop", 0x20)
                     | bit(body, "ParErr", 0x40) | bit(body, "SERR", 0x100) | bit(body, "FastB2B", 0x200)
                     | bit(body, "DisINTx", 0x400);
-        } else if (body.startsWith("Status:")) {
-            dev.statusCap = !body.contains("Cap-");
         } else if (body.startsWith("Flags:")) {
             dev.sawFlags = true;
             d.command = body.contains("bus master") ? 0x6 : 0x2;

@@ -64,7 +64,7 @@ final class SysfsReader {
             String dir = FileTree.join(base, d);
             if (tree.isDirectory(dir)) return Optional.of(new Layout(base, dir, false));
         }
-        if (hasFunctions(tree, base) && !base.isEmpty()) return Optional.of(new Layout(base, base, false));
+        if (hasFunctions(tree, base)) return Optional.of(new Layout(base, base, false)); // given .../pci/devices itself
         return Optional.empty();
     }
 
@@ -204,6 +204,7 @@ final class SysfsReader {
             anyTable = true;
             IommuPlatform p = AcpiTables.platformOf(t, table.get());
             if (p != IommuPlatform.NONE && f.platform == null) f.platform = p;
+            if (t.equals("IVRS")) f.ivmds.addAll(AcpiTables.ivrsIvmds(table.get()));
             if (t.equals("DMAR")) {
                 f.rmrrs.addAll(AcpiTables.dmarRmrrs(table.get()));
                 f.interruptRemapping = AcpiTables.dmarInterruptRemapping(table.get());

@@ -131,19 +131,53 @@ final class TarTree implements FileTree {
         return label + "!" + rel;
     }
 
+    /**
+     * The path with every symbolic link among its parents replaced by its target, as a captured
+     * {@code sys/bus/pci/devices/<bdf>} links into {@code sys/devices/...}; the last component stays.
+     */
+    private String resolveParents(String rel) {
+        String[] parts = rel.split("/");
+        String at = "";
+        for (int i = 0; i < parts.length; i++) {
+            at = FileTree.join(at, parts[i]);
+            if (i + 1 < parts.length) at = follow(at, 0);
+        }
+        return at;
+    }
+
+    private String follow(String path, int depth) {
+        String target = links.get(path);
+        if (target == null || depth > 8) return path;
+        String parent = path.contains("/") ? path.substring(0, path.lastIndexOf('/')) : "";
+        List<String> out = new ArrayList<>();
+        if (!target.startsWith("/")) out.addAll(List.of(parent.isEmpty() ? new String[0] : parent.split("/")));
+        for (String c : target.split("/")) {
+            if (c.isEmpty() || c.equals(".")) continue;
+            if (c.equals("..")) {
+                if (!out.isEmpty()) out.remove(out.size() - 1);
+            } else {
+                out.add(c);
+            }
+        }
+        return follow(String.join("/", out), depth + 1);
+    }
+
     @Override
     public boolean isDirectory(String rel) {
-        return dirs.contains(rel);
+        String r = resolveParents(rel);
+        return dirs.contains(r) || dirs.contains(follow(r, 0));
     }
 
     @Override
     public boolean exists(String rel) {
-        return dirs.contains(rel) || files.containsKey(rel) || links.containsKey(rel);
+        String r = resolveParents(rel);
+        return dirs.contains(r) || files.containsKey(r) || links.containsKey(r);
     }
 
     @Override
     public List<String> list(String rel) {
-        String prefix = rel.isEmpty() ? "" : rel + "/";
+        String r = follow(resolveParents(rel), 0);
+        String prefix = r.isEmpty() ? "" : r + "/";
         TreeSet<String> out = new TreeSet<>();
         for (Map<String, ?> m : List.<Map<String, ?>>of(files, links)) {
             for (String k : m.keySet()) child(prefix, k, out);
@@ -161,11 +195,11 @@ final class TarTree implements FileTree {
 
     @Override
     public Optional<byte[]> read(String rel) {
-        return Optional.ofNullable(files.get(rel));
+        return Optional.ofNullable(files.get(follow(resolveParents(rel), 0)));
     }
 
     @Override
     public Optional<String> link(String rel) {
-        return Optional.ofNullable(links.get(rel));
+        return Optional.ofNullable(links.get(resolveParents(rel)));
     }
 }
