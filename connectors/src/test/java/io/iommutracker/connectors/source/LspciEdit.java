@@ -89,7 +89,8 @@ record LspciEdit(String text, List<Object> expected, List<String> edits) {
                 if ((pass == 0 && e.getKey().equals(rebound)) || devices.get(e.getKey()) == null) {
                     continue;
                 }
-                if (memoryBar(devices.get(e.getKey()), e.getValue().toString()).isPresent()) {
+                Optional<Bar> candidate = memoryBar(devices.get(e.getKey()), e.getValue().toString());
+                if (candidate.isPresent() && movable(first, devices.get(e.getKey()), candidate.get())) {
                     barDevice = Optional.of(e);
                     break;
                 }
@@ -97,8 +98,7 @@ record LspciEdit(String text, List<Object> expected, List<String> edits) {
         }
         barDevice.ifPresent(e -> {
             Bar bar = memoryBar(devices.get(e.getKey()), e.getValue().toString()).orElseThrow();
-            long moved = bar.getKind() == BarKind.MEM32 && bar.getBase() + 2 * bar.getSize() > 0xffffffffL
-                    ? bar.getBase() - bar.getSize() : bar.getBase() + bar.getSize();
+            long moved = freeSlot(first, devices.get(e.getKey()), bar);
             Matcher m = REGION.matcher(e.getValue());
             while (m.find()) {
                 if (Integer.parseInt(m.group(1)) == bar.getIndex()) {
@@ -131,6 +131,47 @@ record LspciEdit(String text, List<Object> expected, List<String> edits) {
         StringBuilder out = new StringBuilder(preamble);
         blocks.values().forEach(out::append);
         return new LspciEdit(out.toString(), expected, edits);
+    }
+
+    private static boolean movable(HostSnapshot host, PciDeviceInfo dev, Bar bar) {
+        try {
+            freeSlot(host, dev, bar);
+            return true;
+        } catch (IllegalStateException full) {
+            return false;
+        }
+    }
+
+    /**
+     * An aligned place for the BAR, inside its upstream bridge's window (the kernel only assigns there) and clear of
+     * every other BAR of the host.
+     */
+    private static long freeSlot(HostSnapshot host, PciDeviceInfo dev, Bar bar) {
+        Bdf at = Bdf.parse(dev.getBdf());
+        io.iommutracker.avro.Window window = null;
+        int narrowest = Integer.MAX_VALUE;
+        for (PciDeviceInfo d : host.getDevices()) {
+            io.iommutracker.avro.BridgeInfo b = d.getBridge();
+            if (b != null && Bdf.parse(d.getBdf()).domain() == at.domain() && b.getSecondary() <= at.bus()
+                    && at.bus() <= b.getSubordinate() && b.getSubordinate() - b.getSecondary() < narrowest) {
+                narrowest = b.getSubordinate() - b.getSecondary();
+                io.iommutracker.avro.Window w = bar.getPrefetchable() && b.getPrefWindow() != null ? b.getPrefWindow() : b.getMemWindow();
+                window = w;
+            }
+        }
+        long size = bar.getSize();
+        long lo = window != null ? window.getBase() : Math.max(0, bar.getBase() - 64 * size);
+        long hi = window != null ? window.getLimit() : bar.getBase() + 65 * size - 1;
+        for (long base = (lo + size - 1) / size * size; base + size - 1 <= hi; base += size) {
+            long b0 = base;
+            boolean clear = base != bar.getBase() && host.getDevices().stream().flatMap(d -> d.getBars().stream())
+                    .filter(o -> o.getSize() > 0 && o.getKind() != BarKind.IO)
+                    .noneMatch(o -> o.getBase() < b0 + size && b0 < o.getBase() + o.getSize());
+            if (clear && (bar.getKind() != BarKind.MEM32 || base + size - 1 <= 0xffffffffL)) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free place for BAR " + bar + " of " + dev.getBdf());
     }
 
     private static Optional<Bar> memoryBar(PciDeviceInfo d, String block) {
