@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** ./iommu-tracker: one entry point, one subcommand per job. */
 @Command(name = "iommu-tracker", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Tracks Linux IOMMU groups and reserved regions across a fleet, from PCI telemetry in Kafka.",
-        subcommands = {RunCommand.class, ExplainCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ExplainCommand.class, AgentCommand.class, CommandLine.HelpCommand.class},
         commandListHeading = "%nCommands:%n")
 public final class Main {
 
