@@ -130,6 +130,7 @@ public final class Captures {
             groupsReported |= s.groupsReported;
         }
         multifunction(devices);
+        BusNumbers.infer(devices);
 
         HostFacts facts = new HostFacts();
         List<Source> byAuthority = new ArrayList<>(sources);
