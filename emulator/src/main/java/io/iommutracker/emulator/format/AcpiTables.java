@@ -24,6 +24,13 @@ public final class AcpiTables {
     }
 
     /**
+     * One DRHD (ACPI_DMAR_TYPE_HARDWARE_UNIT) in table order; {@code scopes} is null when only the
+     * kernel log named the unit, so its device scope is not known.
+     */
+    public record DmarDrhd(int segment, long base, boolean includeAll, List<DmarScope> scopes) {
+    }
+
+    /**
      * Bytes from {@code od -tx1} text, with or without the offset column ({@code -An}). The
      * {@code *} line od writes for repeated lines without {@code -v} cannot be expanded without
      * offsets, so it is refused.
@@ -79,6 +86,24 @@ public final class AcpiTables {
             if (type == 1 && len >= 24) {
                 out.add(new DmarRmrr(u16(dmar, pos + 6), u64(dmar, pos + 8), u64(dmar, pos + 16),
                         scopes(dmar, pos + 24, pos + len)));
+            }
+            pos += len;
+        }
+        return out;
+    }
+
+    /** The DRHD structures in table order with their device scopes (dmar_parse_one_drhd()). */
+    public static List<DmarDrhd> dmarDrhds(byte[] dmar) {
+        List<DmarDrhd> out = new ArrayList<>();
+        int pos = 48;
+        int end = Math.min(dmar.length, length(dmar));
+        while (pos + 4 <= end) {
+            int type = u16(dmar, pos);
+            int len = u16(dmar, pos + 2);
+            if (len < 4 || pos + len > end) break;
+            if (type == 0 && len >= 16) {
+                out.add(new DmarDrhd(u16(dmar, pos + 6), u64(dmar, pos + 8), (dmar[pos + 4] & 1) != 0,
+                        scopes(dmar, pos + 16, pos + len)));
             }
             pos += len;
         }

@@ -130,6 +130,7 @@ public final class Captures {
             groupsReported |= s.groupsReported;
         }
         multifunction(devices);
+        BusNumbers.infer(devices);
 
         HostFacts facts = new HostFacts();
         List<Source> byAuthority = new ArrayList<>(sources);
@@ -192,6 +193,8 @@ public final class Captures {
                 .setInterruptRemapping(ir)
                 .setIsolatedMsi(x86 && ir) // x86: remapped MSIs are isolated (IRQ_DOMAIN_FLAG_ISOLATED_MSI)
                 .setRmrrs(rmrrs)
+                .setDmarUnits(DmarUnits.of(f.drhds, devices))
+                .setVirtioProbeRegions(platform == IommuPlatform.VIRTIO_IOMMU && x86 ? VirtioX86.msiWindow() : List.of())
                 .setIvmds(List.copyOf(f.ivmds))
                 .build();
     }
@@ -219,7 +222,7 @@ public final class Captures {
     }
 
     // dmar_find_matched_drhd_unit() path walk: each hop after the first goes through a bridge's secondary bus
-    private static Optional<Bdf> resolveScope(int segment, AcpiTables.DmarScope scope, Map<Bdf, PciDeviceInfo> devices) {
+    static Optional<Bdf> resolveScope(int segment, AcpiTables.DmarScope scope, Map<Bdf, PciDeviceInfo> devices) {
         if (scope.pathDevfns().isEmpty()) return Optional.empty();
         int bus = scope.startBus();
         Bdf at = null;

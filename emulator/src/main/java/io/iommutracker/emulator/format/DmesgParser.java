@@ -22,6 +22,7 @@ final class DmesgParser {
             + "|\\d{4}-\\d\\d-\\d\\dT\\S+ \\S+ kernel: (?:\\[\\s*\\d+\\.\\d+\\]\\s?)?)");
     private static final Pattern CMDLINE = Pattern.compile("^(?:Kernel )?[Cc]ommand line: (.*)$");
     private static final Pattern VERSION = Pattern.compile("^Linux version (\\S+)");
+    private static final Pattern DRHD = Pattern.compile("DRHD base: (0x[0-9a-fA-F]+) flags: (0x[0-9a-fA-F]+)");
     private static final Pattern RMRR = Pattern.compile("RMRR base: (0x[0-9a-fA-F]+) end: (0x[0-9a-fA-F]+)");
     // iommu_group_add_device(): "Adding to iommu group N" (>= 5.1), "iommu: Adding device X to group N" (<= 5.0)
     private static final Pattern GROUP_NEW = Pattern.compile(
@@ -66,6 +67,11 @@ final class DmesgParser {
                 } catch (NumberFormatException e) {
                     throw new CaptureParseException(file, line.number(), "RMRR address out of range: '" + msg + "'");
                 }
+            } else if ((m = DRHD.matcher(msg)).find()) {
+                // dmar_parse_one_drhd() prints each unit in table order; the log does not show its scope
+                f.drhds.add(new AcpiTables.DmarDrhd(0, Long.parseUnsignedLong(m.group(1).substring(2), 16),
+                        (Long.parseUnsignedLong(m.group(2).substring(2), 16) & 1) != 0, null));
+                facts(f, msg);
             } else {
                 facts(f, msg);
             }

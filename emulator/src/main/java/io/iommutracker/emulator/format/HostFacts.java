@@ -17,10 +17,11 @@ final class HostFacts {
     Boolean interruptRemapping;
     final List<AcpiTables.DmarRmrr> rmrrs = new ArrayList<>();
     final List<Ivmd> ivmds = new ArrayList<>();
+    final List<AcpiTables.DmarDrhd> drhds = new ArrayList<>();
 
     boolean isEmpty() {
         return arch == null && kernelRelease == null && platform == null && firmware == null
-                && commandLine == null && interruptRemapping == null && rmrrs.isEmpty() && ivmds.isEmpty();
+                && commandLine == null && interruptRemapping == null && rmrrs.isEmpty() && ivmds.isEmpty() && drhds.isEmpty();
     }
 
     /** Fills what this instance does not know from {@code other}. */
@@ -33,5 +34,6 @@ final class HostFacts {
         if (interruptRemapping == null) interruptRemapping = other.interruptRemapping;
         if (rmrrs.isEmpty()) rmrrs.addAll(other.rmrrs);
         if (ivmds.isEmpty()) ivmds.addAll(other.ivmds);
+        if (drhds.isEmpty()) drhds.addAll(other.drhds);
     }
 }

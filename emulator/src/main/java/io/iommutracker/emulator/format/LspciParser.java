@@ -388,8 +388,10 @@ final class LspciParser {
         if (x.acsCap != null || x.acsCtl != null) {
             d.acs = new AcsCapability(x.acsOffset, x.acsCap == null ? 0 : x.acsCap, x.acsCtl == null ? 0 : x.acsCtl);
         }
-        // lspci -v names the ACS capability without its bits: the bits are unknown, not zero
+        // lspci -v names the ACS capability without its bits: the bits are unknown, not zero. The capability is
+        // kept (offset only) with capabilitiesKnown false, which says its registers were not seen.
         boolean acsUnknown = x.acsHeaderOnly && d.acs == null;
+        if (acsUnknown) d.acs = new AcsCapability(x.acsOffset, 0, 0);
         d.capabilitiesKnown = capsListed && !x.capsDenied && !acsUnknown;
         if (!capsListed || x.capsDenied) {
             d.pcieType = PcieType.UNKNOWN;

@@ -207,6 +207,7 @@ final class SysfsReader {
             if (t.equals("IVRS")) f.ivmds.addAll(AcpiTables.ivrsIvmds(table.get()));
             if (t.equals("DMAR")) {
                 f.rmrrs.addAll(AcpiTables.dmarRmrrs(table.get()));
+                f.drhds.addAll(AcpiTables.dmarDrhds(table.get()));
                 f.interruptRemapping = AcpiTables.dmarInterruptRemapping(table.get());
             }
         }

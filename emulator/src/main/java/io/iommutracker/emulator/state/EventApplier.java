@@ -43,6 +43,8 @@ import io.iommutracker.avro.Window;
 import io.iommutracker.emulator.EventRejectedException;
 import io.iommutracker.emulator.acs.AcsEnabling;
 import io.iommutracker.emulator.acs.AcsPolicy;
+import io.iommutracker.emulator.acs.UnknownCapabilities;
+import io.iommutracker.emulator.group.BootProbeOrder;
 import io.iommutracker.emulator.group.KernelGroups;
 import io.iommutracker.emulator.group.LiveClusters;
 import io.iommutracker.emulator.group.PciDeviceGroup;
@@ -155,8 +157,8 @@ public final class EventApplier {
     // ---------------------------------------------------------------- enumeration
 
     /** What enumeration makes of a reported function: header quirks (aliases, flags), then pci_enable_acs. */
-    static Device enumerate(Bdf bdf, PciDeviceInfo info, Device parent, HostModel m, HostDescribed host) {
-        Device d = AliasQuirks.apply(bdf, info, parent, 0);
+    static Device enumerate(Bdf bdf, PciDeviceInfo info, Device parent, Topology known, HostModel m, HostDescribed host) {
+        Device d = AliasQuirks.apply(bdf, UnknownCapabilities.assume(info, parent, known), parent, 0);
         return AcsEnabling.enable(d, host, m.cmdline);
     }
 
@@ -172,7 +174,7 @@ public final class EventApplier {
         checkPortType(b, info, parent);
         checkBars(b, info.getBars(), parent);
         PciDeviceInfo canonical = Infos.edit(info, i -> i.setBdf(b.toString()));
-        Device d = enumerate(b, canonical, parent, m, m.host);
+        Device d = enumerate(b, canonical, parent, topo, m, m.host);
         Topology t = topo.with(d);
         AcsPolicy policy = m.hostPolicy();
         LiveClusters c = m.clusters.recompute(t, policy, b.domain(), b.bus());
@@ -193,7 +195,7 @@ public final class EventApplier {
     /** A boot: every eligible device probed from scratch in enumeration order. */
     static KernelGroups probeAll(Topology t, AcsPolicy policy, HostDescribed host) {
         KernelGroups k = KernelGroups.empty();
-        for (Device d : ProbeOrder.of(t)) {
+        for (Device d : BootProbeOrder.of(t, host)) {
             if (Platforms.eligible(host, d)) {
                 k = probe(t, policy, k, d);
             }
@@ -470,7 +472,8 @@ public final class EventApplier {
             return true;
         }
         return a.getPlatform() != b.getPlatform() || a.getFirmware() != b.getFirmware()
-                || !Objects.equals(a.getCommandLine(), b.getCommandLine()) || a.getIntelPchAcsQuirk() != b.getIntelPchAcsQuirk();
+                || !Objects.equals(a.getCommandLine(), b.getCommandLine()) || a.getIntelPchAcsQuirk() != b.getIntelPchAcsQuirk()
+                || !Objects.equals(a.getDmarUnits(), b.getDmarUnits());
     }
 
     private static HostModel snapshot(HostModel m, HostSnapshot s) throws EventRejectedException {
@@ -508,7 +511,7 @@ public final class EventApplier {
         Topology done = t;
         for (Device d : ProbeOrder.of(t)) {
             Device parent = done.parent(d);
-            done = done.with(enumerate(d.bdf(), d.info(), parent, base, host));
+            done = done.with(enumerate(d.bdf(), d.info(), parent, done, base, host));
         }
         AcsPolicy policy = base.hostPolicy();
         return base.with(host, done, probeAll(done, policy, host), LiveClusters.compute(done, policy), dma);

@@ -242,7 +242,10 @@ class RealdataCaptureTest {
         assertThat(gpu.getPcieType()).isEqualTo(PcieType.UNKNOWN);
         assertThat(gpu.getMultifunction()).isTrue();
         assertThat(dev(c, "0000:00:01.0").getHeaderType()).isEqualTo(1);
-        assertThat(dev(c, "0000:00:01.0").getBridge()).isNull(); // -nnk shows no bus numbers
+        // -nnk shows no bus numbers: they are numbered depth first, each bridge taking the next (BusNumbers)
+        assertThat(dev(c, "0000:00:01.0").getBridge().getSecondary()).isEqualTo(1);
+        assertThat(dev(c, "0000:00:1c.0").getBridge().getSecondary()).isEqualTo(2); // an empty port takes a number too
+        assertThat(dev(c, "0000:00:1d.0").getBridge().getSecondary()).isEqualTo(5);
         assertThat(c.reportedPartition()).contains(new java.util.TreeSet<>(Set.of(Bdf.parse("0000:00:01.0"),
                 Bdf.parse("0000:01:00.0"), Bdf.parse("0000:01:00.1"))));
         assertThat(c.reportedGroupCount()).isEqualTo(15);
