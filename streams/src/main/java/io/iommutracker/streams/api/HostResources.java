@@ -93,10 +93,15 @@ final class HostResources {
 
     private static String bdf(Request req) {
         String raw = req.var("bdf");
-        if (!Bdf.isValid(raw)) {
-            throw ApiException.badRequest("malformed_bdf", "'" + raw + "' is not a PCI address (expected dddd:bb:dd.f, e.g. 0000:00:1f.3)");
+        try {
+            if (Bdf.isValid(raw)) {
+                return Bdf.parse(raw).toString();
+            }
+        } catch (IllegalArgumentException e) {
+            // the form matched but a field is out of range (device > 0x1f)
         }
-        return Bdf.parse(raw).toString();
+        throw ApiException.badRequest("malformed_bdf", "'" + raw + "' is not a PCI address (expected dddd:bb:dd.f with device <= 1f,"
+                + " function <= 7, e.g. 0000:00:1f.3)");
     }
 
     private Response device(Request req) throws Exception {
