@@ -79,6 +79,11 @@ public final class FleetSimulator {
         }
     }
 
+    /** The payloads a freshly booted host of this kind reports: its description, then every device. */
+    public static List<Object> bootstrapPayloads(HostKind kind) {
+        return new SimHost("bootstrap", kind, 0).bootstrap();
+    }
+
     public List<String> hostIds() {
         return hosts.stream().map(h -> h.hostId).toList();
     }

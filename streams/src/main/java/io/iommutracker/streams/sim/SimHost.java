@@ -34,6 +34,7 @@ final class SimHost {
     private final List<Object> pending = new ArrayList<>();
     /** Endpoints that can be unplugged / replugged, with their descriptions. */
     private final TreeMap<String, PciDeviceInfo> pluggable = new TreeMap<>();
+    private final TreeMap<String, PciDeviceInfo> all = new TreeMap<>();
     private final TreeSet<String> present = new TreeSet<>();
     private final List<String> assignable = new ArrayList<>();
     private final List<String> switchPorts = new ArrayList<>();
@@ -47,8 +48,17 @@ final class SimHost {
         pending.add(describe());
         for (PciDeviceInfo d : topology()) {
             pending.add(new DeviceAdded(d));
+            all.put(d.getBdf(), d);
             present.add(d.getBdf());
         }
+    }
+
+    /** The description and device additions a host reports first. */
+    List<Object> bootstrap() {
+        List<Object> out = List.copyOf(pending);
+        pending.clear();
+        sequence += out.size();
+        return out;
     }
 
     long nextSequence() {
@@ -118,6 +128,7 @@ final class SimHost {
             case TB_LAPTOP -> {
                 out.add(PciDeviceInfo.newBuilder(Devices.rootPort("0000:00:07.0", 0x20, 0x49, 0xc0000000L, 0xcfffffffL))
                         .setExternalFacing(true).build());
+                out.add(Devices.rootPort("0000:00:06.0", 1, 1, 0xd0000000L, 0xd00fffffL));
                 out.add(Devices.nvme("0000:01:00.0", 0xd0000000L));
                 PciDeviceInfo dock = Devices.nic("0000:20:00.0", 0xc0000000L, false);
                 PciDeviceInfo egpu = Devices.gpu("0000:21:00.0", 0xc4000000L);
@@ -174,9 +185,10 @@ final class SimHost {
         }
         if (!live.isEmpty()) {
             String bdf = live.get(random.nextInt(live.size()));
-            PciDeviceInfo d = pluggable.getOrDefault(bdf, null);
-            long base = d != null ? d.getBars().get(0).getBase() : 0x80000000L;
-            return new BarProgrammed(bdf, new Bar(2, base + 0x10000L * random.nextInt(16), 0x10000L, BarKind.MEM64, true));
+            // BAR 0 moves between the two slots its bridge window leaves room for
+            Bar bar0 = all.get(bdf).getBars().get(0);
+            return new BarProgrammed(bdf, new Bar(0, bar0.getBase() + bar0.getSize() * random.nextInt(2), bar0.getSize(),
+                    BarKind.MEM64, true));
         }
         return new Heartbeat();
     }
