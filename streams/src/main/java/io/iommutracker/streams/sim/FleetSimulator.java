@@ -36,21 +36,27 @@ public final class FleetSimulator {
      * @param garbageRatio    share of records that are not Avro at all
      * @param unknownBdfRatio share of events naming a device the host does not have
      */
-    public record Options(int hosts, double eventsPerSecond, long seed, double garbageRatio, double unknownBdfRatio) {
+    public record Options(int hosts, double eventsPerSecond, long seed, double garbageRatio, double unknownBdfRatio,
+                          String namespace) {
         public static Options defaults() {
-            return new Options(200, 500, 42, 0.002, 0.002);
+            return new Options(200, 500, 42, 0.002, 0.002, "");
+        }
+
+        /** Prefixes every host id, so several fleets can share one cluster. */
+        public Options withNamespace(String prefix) {
+            return new Options(hosts, eventsPerSecond, seed, garbageRatio, unknownBdfRatio, prefix);
         }
 
         public Options withHosts(int n) {
-            return new Options(n, eventsPerSecond, seed, garbageRatio, unknownBdfRatio);
+            return new Options(n, eventsPerSecond, seed, garbageRatio, unknownBdfRatio, namespace);
         }
 
         public Options withRate(double perSecond) {
-            return new Options(hosts, perSecond, seed, garbageRatio, unknownBdfRatio);
+            return new Options(hosts, perSecond, seed, garbageRatio, unknownBdfRatio, namespace);
         }
 
         public Options withBadRecords(double garbage, double unknownBdf) {
-            return new Options(hosts, eventsPerSecond, seed, garbage, unknownBdf);
+            return new Options(hosts, eventsPerSecond, seed, garbage, unknownBdf, namespace);
         }
     }
 
@@ -74,7 +80,7 @@ public final class FleetSimulator {
                 HostKind.SRIOV_NIC, HostKind.TB_LAPTOP, HostKind.GPU_SERVER, HostKind.NVME_JBOF};
         for (int i = 0; i < options.hosts(); i++) {
             HostKind kind = mix[i % mix.length];
-            hosts.add(new SimHost(String.format("%s-%04d", kind.name().toLowerCase().replace('_', '-'), i), kind,
+            hosts.add(new SimHost(options.namespace() + String.format("%s-%04d", kind.name().toLowerCase().replace('_', '-'), i), kind,
                     options.seed() * 31 + i));
         }
     }

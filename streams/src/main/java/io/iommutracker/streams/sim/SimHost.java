@@ -51,6 +51,7 @@ final class SimHost {
             all.put(d.getBdf(), d);
             present.add(d.getBdf());
         }
+        pluggable.forEach(all::putIfAbsent);
     }
 
     /** The description and device additions a host reports first. */
@@ -131,7 +132,9 @@ final class SimHost {
                 out.add(Devices.rootPort("0000:00:06.0", 1, 1, 0xd0000000L, 0xd00fffffL));
                 out.add(Devices.nvme("0000:01:00.0", 0xd0000000L));
                 PciDeviceInfo dock = Devices.nic("0000:20:00.0", 0xc0000000L, false);
-                PciDeviceInfo egpu = Devices.gpu("0000:21:00.0", 0xc4000000L);
+                out.add(PciDeviceInfo.newBuilder(Devices.rootPort("0000:00:07.1", 0x4a, 0x6f, 0xe0000000L, 0xe3ffffffL))
+                        .setExternalFacing(true).build());
+                PciDeviceInfo egpu = Devices.gpu("0000:4a:00.0", 0xe0000000L);
                 pluggable.put(dock.getBdf(), dock);
                 pluggable.put(egpu.getBdf(), egpu);
                 out.add(dock);
