@@ -11,7 +11,11 @@ public final class EventRejectedException extends Exception {
         IMPOSSIBLE_PORT_TYPE,
         BAR_OUTSIDE_WINDOW,
         INVALID_VALUE,
-        HOST_DECOMMISSIONED
+        HOST_DECOMMISSIONED,
+        /** The sequence number is not above the last applied one (a replay or duplicate). */
+        STALE_SEQUENCE,
+        /** The event names another host than the state it is applied to. */
+        WRONG_HOST
     }
 
     private final Reason reason;

@@ -11,6 +11,6 @@ public enum RuleSet {
 
     /** The rules the host itself runs: ACS_OVERRIDE when its command line has pcie_acs_override=, else MAINLINE. */
     public static RuleSet forHost(HostState host) {
-        throw new UnsupportedOperationException("emulator core not implemented yet");
+        return host.hostRules();
     }
 }

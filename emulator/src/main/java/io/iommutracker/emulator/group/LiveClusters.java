@@ -1,0 +1,160 @@
+package io.iommutracker.emulator.group;
+
+import io.iommutracker.avro.PcieType;
+import io.iommutracker.emulator.acs.Acs;
+import io.iommutracker.emulator.acs.AcsFlags;
+import io.iommutracker.emulator.acs.AcsPolicy;
+import io.iommutracker.emulator.alias.DmaAlias;
+import io.iommutracker.emulator.model.Device;
+import io.iommutracker.emulator.model.Keys;
+import io.iommutracker.emulator.model.LongTrie;
+import io.iommutracker.emulator.model.Topology;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The same-bus part of the live grouping, cached per bus: which devices of one bus are tied together by DMA aliases
+ * (steps 3 of pci_device_group) or by being ACS-less functions of one multifunction slot (step 4). Kept in the host
+ * state and recomputed only for the buses an event touches.
+ */
+public final class LiveClusters {
+
+    /** How many bus partitions were computed, process-wide: lets tests check incrementality without timing. */
+    public static final AtomicLong BUS_RECOMPUTATIONS = new AtomicLong();
+
+    private final LongTrie<int[]> byBus;
+
+    private LiveClusters(LongTrie<int[]> byBus) {
+        this.byBus = byBus;
+    }
+
+    public static LiveClusters empty() {
+        return new LiveClusters(LongTrie.empty());
+    }
+
+    /** Every bus computed from scratch. */
+    public static LiveClusters compute(Topology topo, AcsPolicy policy) {
+        LiveClusters c = empty();
+        long last = -1;
+        for (Device d : topo.all()) {
+            long bus = Keys.bus(d.bdf());
+            if (bus != last) {
+                c = c.recompute(topo, policy, d.bdf().domain(), d.bdf().bus());
+                last = bus;
+            }
+        }
+        return c;
+    }
+
+    /** A new cache with one bus recomputed from the given topology. */
+    public LiveClusters recompute(Topology topo, AcsPolicy policy, int domain, int bus) {
+        long key = Keys.bus(domain, bus);
+        List<Device> devs = topo.onBus(domain, bus);
+        if (devs.isEmpty()) {
+            return byBus.containsKey(key) ? new LiveClusters(byBus.remove(key)) : this;
+        }
+        return new LiveClusters(byBus.put(key, partition(devs, topo, policy)));
+    }
+
+    /** The devfn of the smallest device clustered with {@code d} on its bus. */
+    public int rep(Device d) {
+        int[] packed = byBus.get(Keys.bus(d.bdf()));
+        int devfn = d.bdf().devfn();
+        if (packed != null) {
+            for (int p : packed) {
+                if (p >>> 8 == devfn) {
+                    return p & 0xff;
+                }
+            }
+        }
+        return devfn;
+    }
+
+    /** Union-find over one bus; packed as (devfn << 8 | representative devfn), devfn order. */
+    static int[] partition(List<Device> devs, Topology topo, AcsPolicy policy) {
+        BUS_RECOMPUTATIONS.incrementAndGet();
+        int n = devs.size();
+        int[] parent = new int[n];
+        boolean[] acsOk = new boolean[n];
+        int[] byDevfn = new int[256];
+        java.util.Arrays.fill(byDevfn, -1);
+        boolean anyAlias = false;
+        for (int i = 0; i < n; i++) {
+            parent[i] = i;
+            Device d = devs.get(i);
+            acsOk[i] = Acs.enabled(d, AcsFlags.REQ_ACS_FLAGS, topo, policy);
+            byDevfn[d.bdf().devfn()] = i;
+            anyAlias |= d.hasAliasMask();
+        }
+        for (int i = 0; i < n; i++) {
+            Device a = devs.get(i);
+            // get_pci_function_alias_group(): ACS-less functions of one multifunction slot.
+            if (a.multifunction() && !acsOk[i]) {
+                for (int j = i + 1; j < n && devs.get(j).slot() == a.slot(); j++) {
+                    if (!acsOk[j]) {
+                        union(parent, i, j);
+                    }
+                }
+            }
+        }
+        if (anyAlias) {
+            for (int i = 0; i < n; i++) {
+                Device a = devs.get(i);
+                if (!a.hasAliasMask()) {
+                    continue;
+                }
+                for (int devfn = 0; devfn < 256; devfn++) {
+                    if (byDevfn[devfn] >= 0 && DmaAlias.devsAreDmaAliases(a, devs.get(byDevfn[devfn]))) {
+                        union(parent, i, byDevfn[devfn]);
+                    }
+                }
+            }
+        }
+        if (policy.series()) {
+            seriesEdges(devs, topo, acsOk, parent);
+        }
+        int[] packed = new int[n];
+        for (int i = 0; i < n; i++) {
+            packed[i] = (devs.get(i).bdf().devfn() << 8) | devs.get(find(parent, i)).bdf().devfn();
+        }
+        return packed;
+    }
+
+    // The posted series: ACS-less sibling downstream ports share a group; the devices behind a PCIe-to-PCI bridge
+    // form one group of their own.
+    private static void seriesEdges(List<Device> devs, Topology topo, boolean[] acsOk, int[] parent) {
+        int firstDsp = -1;
+        for (int i = 0; i < devs.size(); i++) {
+            if (devs.get(i).pcieType() == PcieType.DOWNSTREAM_PORT && !acsOk[i]) {
+                if (firstDsp < 0) {
+                    firstDsp = i;
+                } else {
+                    union(parent, firstDsp, i);
+                }
+            }
+        }
+        Device self = topo.parent(devs.get(0));
+        if (self != null && self.isPcie() && self.pcieType() == PcieType.PCIE_TO_PCI_BRIDGE) {
+            for (int i = 1; i < devs.size(); i++) {
+                union(parent, 0, i);
+            }
+        }
+    }
+
+    private static int find(int[] parent, int i) {
+        while (parent[i] != i) {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        return i;
+    }
+
+    private static void union(int[] parent, int a, int b) {
+        int ra = find(parent, a);
+        int rb = find(parent, b);
+        if (ra != rb) {
+            // The smaller index (smaller devfn) stays the representative.
+            parent[Math.max(ra, rb)] = Math.min(ra, rb);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.iommutracker.emulator.group;
+
+import io.iommutracker.avro.PcieType;
+import io.iommutracker.emulator.acs.Acs;
+import io.iommutracker.emulator.acs.AcsFlags;
+import io.iommutracker.emulator.acs.AcsPolicy;
+import io.iommutracker.emulator.alias.DmaAlias;
+import io.iommutracker.emulator.model.Device;
+import io.iommutracker.emulator.model.Keys;
+import io.iommutracker.emulator.model.Topology;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The live view: the partition pci_device_group() would give if every device were probed now, in boot order, with
+ * the current ACS control bits. A device's group is found by climbing from its same-bus cluster
+ * ({@link LiveClusters}) through every bridge that does not isolate (pci_acs_path_enabled fails) or that takes over
+ * the requester ID (a DMA alias bridge), so one query costs O(depth) and nothing needs recomputing below a change.
+ */
+public final class LiveGroups {
+
+    private final Topology topo;
+    private final AcsPolicy policy;
+    private final LiveClusters clusters;
+    private final Map<Long, Boolean> acsFail = new HashMap<>();
+    private final Map<Long, Boolean> aliasAbove = new HashMap<>();
+
+    public LiveGroups(Topology topo, AcsPolicy policy, LiveClusters clusters) {
+        this.topo = topo;
+        this.policy = policy;
+        this.clusters = clusters;
+    }
+
+    /** The live groups of the eligible devices, each listed in probe order, groups ordered by their first device. */
+    public List<List<Device>> groups(Predicate<Device> eligible) {
+        Map<Long, List<Device>> byAnchor = new LinkedHashMap<>();
+        for (Device d : ProbeOrder.of(topo)) {
+            if (eligible.test(d)) {
+                byAnchor.computeIfAbsent(anchor(d), k -> new ArrayList<>()).add(d);
+            }
+        }
+        return new ArrayList<>(byAnchor.values());
+    }
+
+    /** A key shared by exactly the devices of one live group: the device key of the group's top cluster representative. */
+    public long anchor(Device d) {
+        Device cur = d;
+        int guard = 0;
+        while (guard++ < 256) {
+            Device p = topo.parent(cur);
+            if (p == null || !joinsParent(p)) {
+                break;
+            }
+            if (policy.series() && p.isPcie() && p.pcieType() == PcieType.PCIE_TO_PCI_BRIDGE && !attachesUp(p)) {
+                // The series drops the PCIe-to-PCI bridge from its children's group.
+                break;
+            }
+            cur = p;
+        }
+        return Keys.device(cur.bdf().domain(), cur.bdf().bus(), clusters.rep(cur));
+    }
+
+    /** Whether a device directly below bridge {@code p} lands in p's group. */
+    private boolean joinsParent(Device p) {
+        return acsFail(p) || aliasAbove(p);
+    }
+
+    private boolean attachesUp(Device d) {
+        Device p = topo.parent(d);
+        return p != null && joinsParent(p);
+    }
+
+    // !pci_acs_path_enabled(p, NULL, REQ_ACS_FLAGS), memoised per bridge.
+    private boolean acsFail(Device p) {
+        Boolean v = acsFail.get(p.key());
+        if (v == null) {
+            Device up = topo.parent(p);
+            v = !Acs.enabled(p, AcsFlags.REQ_ACS_FLAGS, topo, policy) || (up != null && acsFail(up));
+            acsFail.put(p.key(), v);
+        }
+        return v;
+    }
+
+    // A bridge at or above p, below any BRIDGE_XLATE_ROOT, puts its own requester ID on DMA from below.
+    private boolean aliasAbove(Device p) {
+        Boolean v = aliasAbove.get(p.key());
+        if (v == null) {
+            if (p.hasFlag(Device.FLAG_BRIDGE_XLATE_ROOT)) {
+                v = false;
+            } else {
+                Device up = topo.parent(p);
+                v = DmaAlias.bridgeAlias(p) != null || (up != null && aliasAbove(up));
+            }
+            aliasAbove.put(p.key(), v);
+        }
+        return v;
+    }
+}

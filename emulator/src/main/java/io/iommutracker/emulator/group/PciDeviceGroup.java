@@ -1,0 +1,114 @@
+package io.iommutracker.emulator.group;
+
+import io.iommutracker.emulator.acs.Acs;
+import io.iommutracker.emulator.acs.AcsFlags;
+import io.iommutracker.emulator.acs.AcsPolicy;
+import io.iommutracker.emulator.alias.DmaAlias;
+import io.iommutracker.emulator.model.Device;
+import io.iommutracker.emulator.model.Topology;
+import java.util.BitSet;
+import java.util.function.ToIntFunction;
+
+/**
+ * pci_device_group() (drivers/iommu/iommu.c): the group a device joins when the IOMMU probes it, given which devices
+ * already have groups. The answer depends on probe order, which is what makes it the kernel view.
+ */
+public final class PciDeviceGroup {
+
+    /** No existing group applies: iommu_group_alloc(). */
+    public static final int ALLOCATE = -1;
+
+    private final Topology topo;
+    private final AcsPolicy policy;
+    private final ToIntFunction<Device> groupOf;
+
+    /** @param groupOf a device's current group id, or a negative number when it has none */
+    public PciDeviceGroup(Topology topo, AcsPolicy policy, ToIntFunction<Device> groupOf) {
+        this.topo = topo;
+        this.policy = policy;
+        this.groupOf = groupOf;
+    }
+
+    public int groupFor(Device dev) {
+        // 1. The DMA alias walk stops at the first visited device that already has a group.
+        Device[] last = {dev};
+        int[] found = {ALLOCATE};
+        boolean stopped = DmaAlias.forEach(dev, topo, (pdev, bus, devfn) -> {
+            last[0] = pdev;
+            int g = groupOf.applyAsInt(pdev);
+            if (g >= 0) {
+                found[0] = g;
+                return true;
+            }
+            return false;
+        });
+        if (stopped) {
+            return found[0];
+        }
+        // 2. Climb while the path above is not ACS-isolated; a grouped bridge on the way wins.
+        Device pdev = last[0];
+        int guard = 0;
+        for (Device self = topo.parent(pdev); self != null && guard++ < 256; self = topo.parent(self)) {
+            if (Acs.pathEnabled(self, AcsFlags.REQ_ACS_FLAGS, topo, policy)) {
+                break;
+            }
+            pdev = self;
+            int g = groupOf.applyAsInt(pdev);
+            if (g >= 0) {
+                return g;
+            }
+        }
+        // 3./4. Same-bus DMA aliases and ACS-less sibling functions.
+        BitSet devfns = new BitSet(256);
+        int g = aliasGroup(pdev, devfns);
+        if (g >= 0) {
+            return g;
+        }
+        g = functionAliasGroup(pdev, devfns);
+        return g >= 0 ? g : ALLOCATE;
+    }
+
+    // get_pci_alias_group()
+    private int aliasGroup(Device pdev, BitSet devfns) {
+        int devfn = pdev.bdf().devfn();
+        if (devfns.get(devfn)) {
+            return ALLOCATE;
+        }
+        devfns.set(devfn);
+        int g = groupOf.applyAsInt(pdev);
+        if (g >= 0) {
+            return g;
+        }
+        for (Device tmp : topo.onBus(pdev.bdf().domain(), pdev.bdf().bus())) {
+            if (tmp == pdev || !DmaAlias.devsAreDmaAliases(pdev, tmp)) {
+                continue;
+            }
+            g = aliasGroup(tmp, devfns);
+            if (g >= 0) {
+                return g;
+            }
+            g = functionAliasGroup(tmp, devfns);
+            if (g >= 0) {
+                return g;
+            }
+        }
+        return ALLOCATE;
+    }
+
+    // get_pci_function_alias_group()
+    private int functionAliasGroup(Device pdev, BitSet devfns) {
+        if (!pdev.multifunction() || Acs.enabled(pdev, AcsFlags.REQ_ACS_FLAGS, topo, policy)) {
+            return ALLOCATE;
+        }
+        for (Device tmp : topo.onBus(pdev.bdf().domain(), pdev.bdf().bus())) {
+            if (tmp == pdev || tmp.slot() != pdev.slot() || Acs.enabled(tmp, AcsFlags.REQ_ACS_FLAGS, topo, policy)) {
+                continue;
+            }
+            int g = aliasGroup(tmp, devfns);
+            if (g >= 0) {
+                return g;
+            }
+        }
+        return ALLOCATE;
+    }
+}

@@ -1,0 +1,169 @@
+package io.iommutracker.emulator.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * A persistent map from non-negative 48-bit keys to values: a 16-way trie of fixed depth with path copying, so a
+ * write copies twelve small arrays and shares everything else with the previous version. Iterates in key order,
+ * which for {@link Keys} is (domain, bus, devfn) order.
+ */
+public final class LongTrie<V> {
+
+    private static final int BITS = 4;
+    private static final int WIDTH = 1 << BITS;
+    private static final int LEVELS = 12;
+    private static final LongTrie<?> EMPTY = new LongTrie<>(null, 0);
+
+    private final Object[] root;
+    private final int size;
+
+    private LongTrie(Object[] root, int size) {
+        this.root = root;
+        this.size = size;
+    }
+
+    @SuppressWarnings("unchecked")
+    public static <V> LongTrie<V> empty() {
+        return (LongTrie<V>) EMPTY;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    private static int slot(long key, int level) {
+        return (int) (key >>> (level * BITS)) & (WIDTH - 1);
+    }
+
+    private static void check(long key) {
+        if (key < 0 || key >>> (LEVELS * BITS) != 0) {
+            throw new IllegalArgumentException("key out of range: " + key);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    public V get(long key) {
+        if (key < 0 || key >>> (LEVELS * BITS) != 0) {
+            return null;
+        }
+        Object[] node = root;
+        for (int level = LEVELS - 1; level > 0 && node != null; level--) {
+            node = (Object[]) node[slot(key, level)];
+        }
+        return node == null ? null : (V) node[slot(key, 0)];
+    }
+
+    public boolean containsKey(long key) {
+        return get(key) != null;
+    }
+
+    /** A new trie with {@code key} bound to {@code value} (non-null). */
+    public LongTrie<V> put(long key, V value) {
+        check(key);
+        if (value == null) {
+            throw new IllegalArgumentException("null value");
+        }
+        boolean[] added = new boolean[1];
+        Object[] newRoot = put(root, LEVELS - 1, key, value, added);
+        return new LongTrie<>(newRoot, size + (added[0] ? 1 : 0));
+    }
+
+    private static Object[] put(Object[] node, int level, long key, Object value, boolean[] added) {
+        Object[] copy = node == null ? new Object[WIDTH] : node.clone();
+        int s = slot(key, level);
+        if (level == 0) {
+            added[0] = copy[s] == null;
+            copy[s] = value;
+        } else {
+            copy[s] = put((Object[]) copy[s], level - 1, key, value, added);
+        }
+        return copy;
+    }
+
+    public LongTrie<V> remove(long key) {
+        if (get(key) == null) {
+            return this;
+        }
+        Object[] newRoot = remove(root, LEVELS - 1, key);
+        return new LongTrie<>(newRoot, size - 1);
+    }
+
+    private static Object[] remove(Object[] node, int level, long key) {
+        Object[] copy = node.clone();
+        int s = slot(key, level);
+        copy[s] = level == 0 ? null : remove((Object[]) copy[s], level - 1, key);
+        for (Object o : copy) {
+            if (o != null) {
+                return copy;
+            }
+        }
+        return null;
+    }
+
+    /** Visits every entry in ascending key order. */
+    public void forEach(BiConsumer<Long, V> visitor) {
+        walk(root, LEVELS - 1, 0L, visitor);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <V> void walk(Object[] node, int level, long prefix, BiConsumer<Long, V> visitor) {
+        if (node == null) {
+            return;
+        }
+        for (int i = 0; i < WIDTH; i++) {
+            Object o = node[i];
+            if (o == null) {
+                continue;
+            }
+            long key = prefix | ((long) i << (level * BITS));
+            if (level == 0) {
+                visitor.accept(key, (V) o);
+            } else {
+                walk((Object[]) o, level - 1, key, visitor);
+            }
+        }
+    }
+
+    public List<V> values() {
+        List<V> out = new ArrayList<>(size);
+        forEach((k, v) -> out.add(v));
+        return out;
+    }
+
+    /** Entries with lo <= key <= hi, ascending; prunes subtrees outside the range. */
+    public List<V> range(long lo, long hi) {
+        List<V> out = new ArrayList<>();
+        range(root, LEVELS - 1, 0L, lo, hi, out);
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <V> void range(Object[] node, int level, long prefix, long lo, long hi, List<V> out) {
+        if (node == null) {
+            return;
+        }
+        long span = 1L << (level * BITS);
+        for (int i = 0; i < WIDTH; i++) {
+            Object o = node[i];
+            if (o == null) {
+                continue;
+            }
+            long first = prefix | ((long) i << (level * BITS));
+            long last = first + span - 1;
+            if (last < lo || first > hi) {
+                continue;
+            }
+            if (level == 0) {
+                out.add((V) o);
+            } else {
+                range((Object[]) o, level - 1, first, lo, hi, out);
+            }
+        }
+    }
+}

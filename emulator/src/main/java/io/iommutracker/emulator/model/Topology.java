@@ -1,0 +1,130 @@
+package io.iommutracker.emulator.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The PCI device tree of one host: devices by (domain, bus, devfn) and, for every bus, the bridge whose secondary bus
+ * it is (bus->self). A bus without such a bridge is a root bus. Immutable, structurally shared between versions.
+ */
+public final class Topology {
+
+    /** Deeper hierarchies than this can only come from a bus-number loop in bad data. */
+    private static final int MAX_DEPTH = 256;
+    private static final Topology EMPTY = new Topology(LongTrie.empty(), LongTrie.empty());
+
+    private final LongTrie<Device> devices;
+    private final LongTrie<Bdf> bridgeBySecondary;
+
+    private Topology(LongTrie<Device> devices, LongTrie<Bdf> bridgeBySecondary) {
+        this.devices = devices;
+        this.bridgeBySecondary = bridgeBySecondary;
+    }
+
+    public static Topology empty() {
+        return EMPTY;
+    }
+
+    public int size() {
+        return devices.size();
+    }
+
+    public Device device(Bdf bdf) {
+        return devices.get(Keys.device(bdf));
+    }
+
+    public Device device(int domain, int bus, int devfn) {
+        return devices.get(Keys.device(domain, bus, devfn));
+    }
+
+    public boolean contains(Bdf bdf) {
+        return devices.containsKey(Keys.device(bdf));
+    }
+
+    /** Every device in (domain, bus, devfn) order. */
+    public List<Device> all() {
+        return devices.values();
+    }
+
+    /** bus->devices, in devfn order. */
+    public List<Device> onBus(int domain, int bus) {
+        return devices.range(Keys.device(domain, bus, 0), Keys.device(domain, bus, 0xff));
+    }
+
+    /** bus->self for the bus of {@code d}: the bridge whose secondary bus it sits on; null on a root bus. */
+    public Device parent(Device d) {
+        return busSelf(d.bdf().domain(), d.bdf().bus());
+    }
+
+    public Device busSelf(int domain, int bus) {
+        Bdf b = bridgeBySecondary.get(Keys.bus(domain, bus));
+        return b == null ? null : device(b);
+    }
+
+    /** pci_is_root_bus(). */
+    public boolean isRootBus(int domain, int bus) {
+        return busSelf(domain, bus) == null;
+    }
+
+    /** The bridges above {@code d}, nearest first, ending with the one on a root bus. */
+    public List<Device> upstream(Device d) {
+        List<Device> chain = new ArrayList<>(4);
+        Device p = parent(d);
+        while (p != null && chain.size() < MAX_DEPTH) {
+            chain.add(p);
+            p = parent(p);
+        }
+        return chain;
+    }
+
+    /** The bridges of a domain, by secondary bus number. */
+    public List<Device> bridges(int domain) {
+        List<Device> out = new ArrayList<>();
+        for (Bdf b : bridgeBySecondary.range(Keys.bus(domain, 0), Keys.bus(domain, 0xff))) {
+            Device d = device(b);
+            if (d != null) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
+    /** Whether some bridge's [secondary, subordinate] range contains {@code bus}. */
+    public boolean covered(int domain, int bus) {
+        if (!isRootBus(domain, bus)) {
+            return true;
+        }
+        for (Device br : bridges(domain)) {
+            if (br.secondary() <= bus && bus <= br.subordinate()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public Topology with(Device d) {
+        Device old = device(d.bdf());
+        LongTrie<Bdf> idx = bridgeBySecondary;
+        if (old != null && old.secondary() >= 0) {
+            idx = unindex(idx, old);
+        }
+        if (d.secondary() >= 0) {
+            idx = idx.put(Keys.bus(d.bdf().domain(), d.secondary()), d.bdf());
+        }
+        return new Topology(devices.put(d.key(), d), idx);
+    }
+
+    public Topology without(Bdf bdf) {
+        Device old = device(bdf);
+        if (old == null) {
+            return this;
+        }
+        LongTrie<Bdf> idx = old.secondary() >= 0 ? unindex(bridgeBySecondary, old) : bridgeBySecondary;
+        return new Topology(devices.remove(old.key()), idx);
+    }
+
+    private static LongTrie<Bdf> unindex(LongTrie<Bdf> idx, Device bridge) {
+        long k = Keys.bus(bridge.bdf().domain(), bridge.secondary());
+        return bridge.bdf().equals(idx.get(k)) ? idx.remove(k) : idx;
+    }
+}
