@@ -2,7 +2,8 @@ package io.iommutracker.streams.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.iommutracker.emulator.HostState;
+import io.iommutracker.streams.engine.EmulatorEngine;
+import io.iommutracker.streams.engine.HostEngine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,7 +17,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.slf4j.Logger;
@@ -41,7 +41,7 @@ public final class ApiServer implements AutoCloseable {
     private final AlertStream alertStream;
     private final ApiConfig cfg;
 
-    private ApiServer(KafkaStreams streams, ApiConfig cfg, Function<byte[], HostState> stateDecoder) throws IOException {
+    private ApiServer(KafkaStreams streams, ApiConfig cfg, HostEngine engine) throws IOException {
         this.cfg = cfg;
         LocalStores stores = new LocalStores(streams);
         this.lags = new LagTracker(streams);
@@ -52,7 +52,7 @@ public final class ApiServer implements AutoCloseable {
         this.alertStream = new AlertStream(fleet, cfg.defaultMaxLagMs());
         fleet.register(router);
         new HostResources(hostRouter).register(router);
-        new WhatIfResource(hostRouter, stateDecoder).register(router);
+        new WhatIfResource(hostRouter, engine).register(router);
         new SystemResources(streams, metrics).register(router);
         router.add("GET", ALERT_STREAM, req -> {
             throw new IllegalStateException("streamed by the dispatcher");
@@ -73,16 +73,16 @@ public final class ApiServer implements AutoCloseable {
 
     /** Starts the API of an instance; {@code cfg.applicationServer()} must be the instance's application.server. */
     public static ApiServer start(KafkaStreams streams, ApiConfig cfg) {
-        return start(streams, cfg, HostState::fromBytes);
+        return start(streams, cfg, EmulatorEngine.INSTANCE);
     }
 
     /**
-     * As {@link #start(KafkaStreams, ApiConfig)}, with the reader of the topology's HOST_STATE values (their layout is
-     * the topology's: emulator state plus sequencing metadata), used by the what-if endpoint.
+     * As {@link #start(KafkaStreams, ApiConfig)}, with the engine the topology runs (the what-if endpoint replays
+     * hypothetical events on a copy of a host with it).
      */
-    public static ApiServer start(KafkaStreams streams, ApiConfig cfg, Function<byte[], HostState> stateDecoder) {
+    public static ApiServer start(KafkaStreams streams, ApiConfig cfg, HostEngine engine) {
         try {
-            return new ApiServer(streams, cfg, stateDecoder);
+            return new ApiServer(streams, cfg, engine);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + e.getMessage(), e);
         }

@@ -271,6 +271,8 @@ final class HostResources {
             ranges = Assignment.usableIova(host, facts, api);
         } catch (UnsupportedOperationException e) {
             throw ApiException.notImplemented("usable IOVA of a set of groups is not available in this build: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(422, "cannot_compute", "usable IOVA of groups " + groups + " for " + api + ": " + e.getMessage());
         }
         ObjectNode e = Json.object();
         e.put("api", api.name());

@@ -8,27 +8,33 @@ import io.iommutracker.avro.GroupView;
 import io.iommutracker.avro.HostView;
 import io.iommutracker.avro.PciEvent;
 import io.iommutracker.emulator.EventRejectedException;
-import io.iommutracker.emulator.HostState;
+import io.iommutracker.streams.alerts.AlertRules;
+import io.iommutracker.streams.alerts.Condition;
+import io.iommutracker.streams.engine.HostEngine;
+import io.iommutracker.streams.topology.HostFacts;
+import io.iommutracker.streams.topology.HostRecord;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
  * POST /api/v1/hosts/{host}/what-if: applies hypothetical events to a copy of the host's emulator state, read from
- * the owner's HOST_STATE store, and answers the resulting view and what would change. Nothing is written anywhere.
+ * the owner's HOST_STATE store ({@link HostRecord}), and answers the resulting view, what would change, and which
+ * alerts would start or stop firing (the topology's own {@link AlertRules}). Nothing is written anywhere.
  */
 final class WhatIfResource {
 
-    private final HostRouter router;
-    private final Function<byte[], HostState> decodeState;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WhatIfResource.class);
 
-    /** @param decodeState reads a HOST_STATE store value (its layout is the topology's) back into a HostState */
-    WhatIfResource(HostRouter router, Function<byte[], HostState> decodeState) {
+    private final HostRouter router;
+    private final HostEngine engine;
+
+    WhatIfResource(HostRouter router, HostEngine engine) {
         this.router = router;
-        this.decodeState = decodeState;
+        this.engine = engine;
     }
 
     void register(Router r) {
@@ -39,12 +45,15 @@ final class WhatIfResource {
         String host = req.var("host");
         WhatIfEvents.parse(req.body(), host, 0, Instant.now()); // 400 before routing
         return router.route(req, host, reader -> {
+            byte[] bytes = reader.state().orElseThrow(() -> ApiException.notFound("unknown_host", "no host '" + host + "' is tracked"));
+            HostRecord record = HostRecord.fromBytes(bytes);
             HostView before = reader.view(java.util.Optional.empty());
-            byte[] bytes = reader.state().orElseThrow(() -> ApiException.notFound("unknown_host", "no emulator state for host '" + host + "'"));
-            List<PciEvent> events = WhatIfEvents.parse(req.body(), host, before.getSequence(), Instant.now());
+            List<PciEvent> events = WhatIfEvents.parse(req.body(), host, record.lastSequence(), Instant.now());
+            HostEngine.Host state;
+            HostFacts facts = record.facts();
             HostView after;
             try {
-                HostState state = decodeState.apply(bytes);
+                state = engine.fromBytes(record.state());
                 int i = 0;
                 for (PciEvent e : events) {
                     try {
@@ -53,12 +62,22 @@ final class WhatIfResource {
                         throw new ApiException(422, "event_rejected", "event " + i + " (" + e.getPayload().getClass().getSimpleName()
                                 + ") cannot apply: " + x.getMessage());
                     }
+                    facts = facts.after(e);
                     i++;
                 }
                 after = state.view();
             } catch (UnsupportedOperationException e) {
                 throw ApiException.notImplemented("what-if needs the emulator core, not available in this build: " + e.getMessage());
+            } catch (ApiException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // the emulator could not render the hypothetical host: an answer about these events, not a server fault
+                log.warn("what-if on {} failed in the emulator", host, e);
+                throw new ApiException(422, "cannot_evaluate", "the emulator cannot evaluate these events on host '" + host + "': "
+                        + e.getClass().getSimpleName() + ": " + e.getMessage());
             }
+            Map<String, Condition> was = conditions(host, before, record.facts(), record.gap());
+            Map<String, Condition> would = conditions(host, after, facts, record.gap());
             ObjectNode o = Json.object();
             o.put("host", host);
             o.put("events", events.size());
@@ -68,8 +87,40 @@ final class WhatIfResource {
             ArrayNode diff = Json.array();
             GroupDiff.between(after.getKernelGroups(), after.getLiveGroups()).forEach(x -> diff.add(Views.diffEntry(x)));
             o.set("kernelVsLiveAfter", diff);
+            ObjectNode alerts = Json.object();
+            alerts.set("wouldFire", conditionList(would, was));
+            alerts.set("wouldResolve", conditionList(was, would));
+            alerts.set("firingAfter", conditionList(would, Map.of()));
+            o.set("alerts", alerts);
             return Response.ok(o);
         });
+    }
+
+    private static Map<String, Condition> conditions(String host, HostView view, HostFacts facts, HostRecord.Gap gap) {
+        Map<String, Condition> out = new TreeMap<>();
+        for (Condition c : AlertRules.evaluate(host, view, facts, gap, null)) {
+            out.put(c.fingerprint(), c);
+        }
+        return out;
+    }
+
+    /** The conditions in {@code in} whose fingerprint is not in {@code notIn}. */
+    private static ArrayNode conditionList(Map<String, Condition> in, Map<String, Condition> notIn) {
+        ArrayNode a = Json.array();
+        in.forEach((fp, c) -> {
+            if (!notIn.containsKey(fp)) {
+                ObjectNode n = Json.object();
+                n.put("fingerprint", fp);
+                n.put("kind", c.kind().name());
+                n.put("severity", c.severity().name());
+                n.put("subject", c.subject());
+                n.set("devices", Json.MAPPER.valueToTree(c.devices()));
+                n.put("summary", c.summary());
+                n.set("evidence", Json.MAPPER.valueToTree(new TreeMap<>(c.evidence())));
+                a.add(n);
+            }
+        });
+        return a;
     }
 
     /** What differs between two views of one host: groups per view, devices moved, usable IOVA, hazards. */

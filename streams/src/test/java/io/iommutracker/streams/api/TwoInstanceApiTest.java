@@ -8,13 +8,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.iommutracker.avro.Alert;
-import io.iommutracker.avro.AssignApi;
 import io.iommutracker.avro.HostView;
+import io.iommutracker.avro.PciEvent;
+import io.iommutracker.emulator.EventRejectedException;
 import io.iommutracker.emulator.HostState;
-import io.iommutracker.emulator.vfio.Assignment;
 import io.iommutracker.kafka.KafkaFixture;
 import io.iommutracker.schemas.AvroSerde;
 import io.iommutracker.streams.StoreNames;
+import io.iommutracker.streams.sim.FleetSimulator;
+import io.iommutracker.streams.sim.HostKind;
+import io.iommutracker.streams.topology.HostFacts;
+import io.iommutracker.streams.topology.HostRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -113,17 +117,18 @@ class TwoInstanceApiTest {
         }
     }
 
-    static boolean emulatorCore() {
-        try {
-            HostState.empty("probe");
-            return true;
-        } catch (UnsupportedOperationException e) {
-            return false;
-        }
-    }
-
+    /** A booted GPU server of the simulator, emulated, in the topology's HOST_STATE layout. */
     private static byte[] stateBytes(String host) {
-        return emulatorCore() ? HostState.empty(host).toBytes() : new byte[] {0};
+        HostState state = HostState.empty(host);
+        long seq = 0;
+        for (Object payload : FleetSimulator.bootstrapPayloads(HostKind.GPU_SERVER)) {
+            try {
+                state = state.apply(new PciEvent(host, ++seq, T1, "test", payload));
+            } catch (EventRejectedException e) {
+                throw new AssertionError(e);
+            }
+        }
+        return new HostRecord(seq, T1.toEpochMilli(), null, false, HostFacts.NONE, Set.of(), state.toBytes()).toBytes();
     }
 
     @AfterAll
@@ -216,18 +221,16 @@ class TwoInstanceApiTest {
         assertThat(viaA("/iova-ranges").json().path("ranges")).hasSize(2);
 
         Http.Answer pair = Http.get(a.url() + "/api/v1/hosts/" + hostOnB + "/iova-ranges?groups=1,2&api=iommufd");
-        boolean implemented;
-        try {
-            Assignment.usableIova(null, List.of(), AssignApi.VFIO);
-            implemented = true;
-        } catch (UnsupportedOperationException e) {
-            implemented = false;
-        } catch (RuntimeException e) {
-            implemented = true;
-        }
-        assertThat(pair.status()).as(pair.body()).isEqualTo(implemented ? 200 : 501);
-        if (!implemented) {
-            assertThat(pair.json().path("error").asText()).isEqualTo("not_implemented");
+        assertThat(pair.status()).as(pair.body()).isEqualTo(200);
+        JsonNode computed = pair.json().path("ranges").get(0);
+        assertThat(computed.path("source").asText()).isEqualTo("computed");
+        assertThat(computed.path("groups")).extracting(JsonNode::asInt).containsExactly(1, 2);
+        // neither the MSI window nor the RMRR of group 1 is usable
+        for (JsonNode r : computed.path("ranges")) {
+            long start = Long.parseUnsignedLong(r.path("start").asText().substring(2), 16);
+            long end = Long.parseUnsignedLong(r.path("end").asText().substring(2), 16);
+            assertThat(Long.compareUnsigned(end, 0xfee00000L) < 0 || Long.compareUnsigned(start, 0xfeefffffL) > 0).as(r.toString()).isTrue();
+            assertThat(Long.compareUnsigned(end, 0xe8000L) < 0 || Long.compareUnsigned(start, 0xe8fffL) > 0).as(r.toString()).isTrue();
         }
 
         JsonNode hazards = viaA("/hazards").json().path("hazards");
@@ -252,15 +255,18 @@ class TwoInstanceApiTest {
     @Test
     @Order(1)
     void shouldRouteWhatIfToOwnerWithoutChangingAnything() {
-        String body = "{\"events\": [{\"AcsControlChanged\": {\"bdf\": \"0000:00:1c.0\", \"ctrl\": 0}}]}";
-        Http.Answer r = Http.post(a.url() + "/api/v1/hosts/" + hostOnB + "/what-if", body);
-        if (emulatorCore()) {
-            assertThat(r.status()).as(r.body()).isIn(200, 422);
-        } else {
-            assertThat(r.status()).as(r.body()).isEqualTo(501);
-            assertThat(r.json().path("error").asText()).isEqualTo("not_implemented");
-            assertThat(r.header("X-Forwarded-Via")).isEqualTo(a.address());
-        }
+        String url = a.url() + "/api/v1/hosts/" + hostOnB + "/what-if";
+        Http.Answer ok = Http.post(url, "{\"events\": [{\"Heartbeat\": {}}]}");
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.header("X-Served-By")).isEqualTo(b.address());
+        assertThat(ok.json().path("before").path("sequence").asInt()).isEqualTo(14);
+        assertThat(ok.json().path("after").path("devices")).isNotEmpty();
+        assertThat(ok.json().path("alerts").has("wouldFire")).isTrue();
+        // an event naming a device the emulated host lacks cannot apply
+        Http.Answer rejected = Http.post(url, "[{\"AcsControlChanged\": {\"bdf\": \"0000:7f:1f.7\", \"ctrl\": 0}}]");
+        assertThat(rejected.status()).as(rejected.body()).isEqualTo(422);
+        assertThat(rejected.json().path("error").asText()).isEqualTo("event_rejected");
+        assertThat(rejected.json().path("detail").asText()).startsWith("event 0 (AcsControlChanged)");
         assertThat(viaA("").json().path("sequence").asInt()).isEqualTo(14);
     }
 
