@@ -33,6 +33,14 @@ public final class ApiServer implements AutoCloseable {
     static final String ALERT_STREAM = "/api/v1/alerts/stream";
     private static final int MAX_BODY = 4 * 1024 * 1024;
 
+    static {
+        // the JDK server writes headers and body separately; with Nagle on, each keep-alive response then waits for the
+        // client's delayed ACK (~40 ms). Read once, when the first server is created.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
     private final Router router = new Router();

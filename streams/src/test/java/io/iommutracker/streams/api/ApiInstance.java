@@ -24,7 +24,15 @@ final class ApiInstance implements AutoCloseable {
         this.port = port;
     }
 
+    static ApiInstance startWithThreads(String appId, Topology topology, int apiThreads) {
+        return start(appId, topology, 0, -1, apiThreads);
+    }
+
     static ApiInstance start(String appId, Topology topology, int standbys, long defaultMaxLagMs) {
+        return start(appId, topology, standbys, defaultMaxLagMs, 4);
+    }
+
+    static ApiInstance start(String appId, Topology topology, int standbys, long defaultMaxLagMs, int apiThreads) {
         int port = freePort();
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
@@ -39,7 +47,7 @@ final class ApiInstance implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         KafkaStreams streams = new KafkaStreams(topology, p);
         streams.start();
-        ApiServer api = ApiServer.start(streams, ApiConfig.of("127.0.0.1", port).withDefaultMaxLagMs(defaultMaxLagMs).withThreads(4));
+        ApiServer api = ApiServer.start(streams, ApiConfig.of("127.0.0.1", port).withDefaultMaxLagMs(defaultMaxLagMs).withThreads(apiThreads));
         return new ApiInstance(streams, api, port);
     }
 
