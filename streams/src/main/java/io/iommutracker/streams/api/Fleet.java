@@ -63,9 +63,10 @@ final class Fleet {
             throw ApiException.unavailable("no instance hosts store " + store + " yet (starting or rebalancing)");
         }
         Map<StreamsMetadata, CompletableFuture<JsonNode>> calls = new LinkedHashMap<>();
+        StreamsMetadata mine = null;
         for (StreamsMetadata md : instances) {
             if (md.hostInfo().equals(self)) {
-                calls.put(md, CompletableFuture.completedFuture(local.apply(internal)));
+                mine = md;
             } else {
                 calls.put(md, forwarder.send(md.hostInfo(), internal, maxLag).thenApply(r -> {
                     if (r.status() != 200) {
@@ -74,6 +75,10 @@ final class Fleet {
                     return Json.parse(r.body());
                 }));
             }
+        }
+        if (mine != null) {
+            // the remote scans are under way; this instance scans its own partitions meanwhile
+            calls.put(mine, CompletableFuture.completedFuture(local.apply(internal)));
         }
         Map<Integer, PartitionAnswer> chosen = new TreeMap<>();
         List<String> failures = new ArrayList<>();

@@ -26,7 +26,7 @@ public final class QueryCli {
     static final String USAGE = """
             usage: iommu-tracker query [--url URL] [--json] [--as-of TIME] [--max-lag-ms N] COMMAND
               host <host>                    summary of one host
-              hosts [--limit N]              hosts of the fleet
+              hosts [--limit N] [--cursor C] [--platform P]   hosts of the fleet, a page at a time
               groups <host> [--view live]    IOMMU groups (kernel view by default) with reserved regions
               device <host> <bdf>            one device: groups in both views, regions, assignment verdicts
               alerts [--kind K] [--severity S] [--host H]   firing alerts of the fleet
@@ -85,8 +85,10 @@ public final class QueryCli {
             }
             case "hosts" -> {
                 q.remove("asOf");
-                if (opts.containsKey("limit")) {
-                    q.put("limit", opts.get("limit"));
+                for (String f : List.of("limit", "cursor", "platform")) {
+                    if (opts.containsKey(f)) {
+                        q.put(f, opts.get(f));
+                    }
                 }
                 path = "/api/v1/hosts";
             }

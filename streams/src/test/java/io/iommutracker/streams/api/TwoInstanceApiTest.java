@@ -454,6 +454,9 @@ class TwoInstanceApiTest {
                 .contains("live view of " + hostOnB, "group 5: 0000:01:00.0 0000:01:00.1", "0x00000000fee00000 0x00000000feefffff msi");
         assertThat(cli(0, "device", hostOnB, GPU)).contains("kernel group 1: 0000:00:1c.0 0000:01:00.0 0000:01:00.1",
                 "live group 5", "VFIO: refused (EPERM)");
+        assertThat(cli(0, "hosts", "--limit", "5")).contains("HOST", "host-000", "host-004", "(more: --cursor host-004)")
+                .doesNotContain("host-005");
+        assertThat(cli(0, "hosts", "--limit", "5", "--cursor", "host-004")).contains("host-005", "host-009").doesNotContain("host-004 ");
         assertThat(cli(0, "alerts", "--kind", "ISOLATION")).contains("CRITICAL", "ISOLATION", "host-001").doesNotContain("STALE_GROUP");
         String json = cli(0, "--json", "groups", hostOnB);
         assertThat(Json.parse(json.getBytes(StandardCharsets.UTF_8)).path("groups")).hasSize(3);
