@@ -104,10 +104,14 @@ final class HostRouter {
 
     private Response serve(LocalRead read, String host, int partition, boolean active, long staleness, long maxLag) throws Exception {
         Response r = read.read(new HostReader(stores, host, partition, active));
-        Response out = r.withHeader(Headers.SERVED_BY, self.host() + ":" + self.port())
-                .withHeader(Headers.SERVED_FROM, active ? "active" : "standby")
-                .withHeader(Headers.STALENESS_MS, Long.toString(staleness));
-        return maxLag >= 0 ? out.withHeader(Headers.MAX_LAG_MS, Long.toString(maxLag)) : out;
+        java.util.Map<String, String> h = new java.util.LinkedHashMap<>(r.headers());
+        h.put(Headers.SERVED_BY, self.host() + ":" + self.port());
+        h.put(Headers.SERVED_FROM, active ? "active" : "standby");
+        h.put(Headers.STALENESS_MS, Long.toString(staleness));
+        if (maxLag >= 0) {
+            h.put(Headers.MAX_LAG_MS, Long.toString(maxLag));
+        }
+        return new Response(r.status(), r.contentType(), r.body(), h);
     }
 
     private KeyQueryMetadata metadata(String host) {
