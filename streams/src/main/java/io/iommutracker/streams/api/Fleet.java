@@ -82,13 +82,11 @@ final class Fleet {
         }
         Map<Integer, PartitionAnswer> chosen = new TreeMap<>();
         List<String> failures = new ArrayList<>();
-        List<StreamsMetadata> failed = new ArrayList<>();
         for (Map.Entry<StreamsMetadata, CompletableFuture<JsonNode>> c : calls.entrySet()) {
             JsonNode answer;
             try {
                 answer = c.getValue().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
-                failed.add(c.getKey());
                 failures.add(c.getKey().host() + ":" + c.getKey().port() + " (" + rootMessage(e) + ")");
                 continue;
             }
@@ -99,8 +97,10 @@ final class Fleet {
                 chosen.merge(a.partition(), a, Fleet::better);
             }
         }
+        // every partition some instance is assigned must be in the answer: an owner that is down, or whose task is
+        // still restoring, leaves a hole that only a standby within maxLagMs may fill
         TreeSet<Integer> missing = new TreeSet<>();
-        for (StreamsMetadata md : failed) {
+        for (StreamsMetadata md : instances) {
             for (TopicPartition tp : md.topicPartitions()) {
                 if (!chosen.containsKey(tp.partition())) {
                     missing.add(tp.partition());
@@ -108,7 +108,8 @@ final class Fleet {
             }
         }
         if (!missing.isEmpty()) {
-            throw ApiException.unavailable("no answer for partitions " + missing + ": " + String.join(", ", failures)
+            throw ApiException.unavailable("no answer for partitions " + missing
+                    + (failures.isEmpty() ? " (their owners are restoring or rebalancing)" : "; unreachable: " + String.join(", ", failures))
                     + (maxLag < 0 ? "; pass maxLagMs to accept standby copies" : "; no standby copy within maxLagMs=" + maxLag));
         }
         List<PartitionAnswer> parts = new ArrayList<>(chosen.values());

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.iommutracker.kafka.KafkaFixture;
 import io.iommutracker.kafka.TopicSetup;
+import io.iommutracker.schemas.Topics;
+import java.util.HashMap;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import io.iommutracker.streams.StoreNames;
 import io.iommutracker.streams.TrackerApp;
 import io.iommutracker.streams.TrackerConfig;
@@ -74,6 +80,7 @@ class RealTopologyApiTest {
         TwoInstanceApiTest.await("both RUNNING", 90, () -> streams.stream().allMatch(s -> s.state() == KafkaStreams.State.RUNNING));
         TwoInstanceApiTest.await("every simulated host visible", 120, () -> sim.hostIds().stream()
                 .allMatch(h -> Http.get(a + "/api/v1/hosts/" + h).status() == 200));
+        TwoInstanceApiTest.await("every telemetry record processed", 120, () -> caughtUp(appId));
         for (String h : sim.hostIds()) {
             HostInfo owner = streams.get(0).queryMetadataForKey(StoreNames.HOST_VIEWS, h, Serdes.String().serializer()).activeHost();
             if (owner.port() == apis.get(1).port() && h.contains("gpu-server")) {
@@ -89,6 +96,26 @@ class RealTopologyApiTest {
             }
         }
         assertThat(hostOnB).as("instance B owns a simulated host").isNotNull();
+    }
+
+    /** Whether the application has committed every telemetry record on the broker. */
+    static boolean caughtUp(String appId) {
+        try (Admin admin = Admin.create(KafkaFixture.clientProperties())) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get();
+            Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
+            for (int p = 0; p < Topics.TELEMETRY.partitions(); p++) {
+                ask.put(new TopicPartition(Topics.TELEMETRY.name(), p), OffsetSpec.latest());
+            }
+            for (var e : admin.listOffsets(ask).all().get().entrySet()) {
+                OffsetAndMetadata c = committed.get(e.getKey());
+                if (e.getValue().offset() > 0 && (c == null || c.offset() < e.getValue().offset())) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     @AfterAll
