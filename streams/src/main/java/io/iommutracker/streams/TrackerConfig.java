@@ -1,0 +1,132 @@
+package io.iommutracker.streams;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Everything the tracker needs to run. Immutable; {@code with*} methods return a changed copy.
+ *
+ * @param bootstrapServers       Kafka bootstrap servers
+ * @param applicationId          Streams application id (consumer group, internal topic prefix); default "iommu-tracker"
+ * @param stateDir               where RocksDB state lives; default ./data/streams
+ * @param processingGuarantee    "exactly_once_v2" (default) or "at_least_once"
+ * @param applicationServer      host:port this instance's query API listens on (application.server), or null
+ * @param silentTimeout          HOST_SILENT fires when a host sends nothing for this long, measured in STREAM TIME (event
+ *                               time of the partition, deterministic under replay); zero disables it; default 10 minutes
+ * @param historyRetention       how far back as-of reads of {@link StoreNames#HOST_VIEW_HISTORY} reach; default 30 days
+ * @param topicReplicationFactor replication factor of the topics the app creates (and of its internal topics); default 1
+ * @param extra                  further Kafka client / Streams properties (e.g. security settings), applied last
+ */
+public record TrackerConfig(String bootstrapServers, String applicationId, Path stateDir, String processingGuarantee,
+                            String applicationServer, Duration silentTimeout, Duration historyRetention,
+                            short topicReplicationFactor, Map<String, String> extra) {
+
+    public static final String DEFAULT_APPLICATION_ID = "iommu-tracker";
+    public static final Path DEFAULT_STATE_DIR = Path.of("data", "streams");
+
+    public TrackerConfig {
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("bootstrapServers: required");
+        }
+        if (!StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee) && !StreamsConfig.AT_LEAST_ONCE.equals(processingGuarantee)) {
+            throw new IllegalArgumentException("processingGuarantee: expected exactly_once_v2 or at_least_once, got "
+                    + processingGuarantee);
+        }
+        extra = Map.copyOf(extra);
+    }
+
+    public static TrackerConfig defaults(String bootstrapServers) {
+        return new TrackerConfig(bootstrapServers, DEFAULT_APPLICATION_ID, DEFAULT_STATE_DIR, StreamsConfig.EXACTLY_ONCE_V2,
+                null, Duration.ofMinutes(10), Duration.ofDays(30), (short) 1, Map.of());
+    }
+
+    public TrackerConfig withApplicationId(String id) {
+        return new TrackerConfig(bootstrapServers, id, stateDir, processingGuarantee, applicationServer, silentTimeout,
+                historyRetention, topicReplicationFactor, extra);
+    }
+
+    public TrackerConfig withStateDir(Path dir) {
+        return new TrackerConfig(bootstrapServers, applicationId, dir, processingGuarantee, applicationServer, silentTimeout,
+                historyRetention, topicReplicationFactor, extra);
+    }
+
+    public TrackerConfig withProcessingGuarantee(String guarantee) {
+        return new TrackerConfig(bootstrapServers, applicationId, stateDir, guarantee, applicationServer, silentTimeout,
+                historyRetention, topicReplicationFactor, extra);
+    }
+
+    /** host:port of this instance's query API, published to other instances as application.server. */
+    public TrackerConfig withApplicationServer(String hostPort) {
+        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, hostPort, silentTimeout,
+                historyRetention, topicReplicationFactor, extra);
+    }
+
+    public TrackerConfig withSilentTimeout(Duration timeout) {
+        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer, timeout,
+                historyRetention, topicReplicationFactor, extra);
+    }
+
+    public TrackerConfig withHistoryRetention(Duration retention) {
+        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
+                silentTimeout, retention, topicReplicationFactor, extra);
+    }
+
+    public TrackerConfig withTopicReplicationFactor(short rf) {
+        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
+                silentTimeout, historyRetention, rf, extra);
+    }
+
+    public TrackerConfig withExtra(Map<String, String> more) {
+        Map<String, String> all = new TreeMap<>(extra);
+        all.putAll(more);
+        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
+                silentTimeout, historyRetention, topicReplicationFactor, all);
+    }
+
+    /** Adds every property of a Java properties file (client security settings, Streams tuning...). */
+    public TrackerConfig withExtraPropertiesFile(Path file) {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read client properties file " + file, e);
+        }
+        Map<String, String> more = new TreeMap<>();
+        p.stringPropertyNames().forEach(n -> more.put(n, p.getProperty(n)));
+        return withExtra(more);
+    }
+
+    /** Properties for plain clients (admin, producers, consumers) against the same cluster. */
+    public Properties clientProperties() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrapServers);
+        p.putAll(extra);
+        return p;
+    }
+
+    public Properties streamsConfig() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(topicReplicationFactor));
+        if (applicationServer != null) {
+            p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+        }
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        p.putAll(extra);
+        return p;
+    }
+}

@@ -1,0 +1,52 @@
+package io.iommutracker.streams;
+
+import io.iommutracker.avro.Alert;
+import io.iommutracker.schemas.Topics;
+import io.iommutracker.streams.engine.EmulatorEngine;
+import io.iommutracker.streams.engine.HostEngine;
+import io.iommutracker.streams.topology.HostProcessorSupplier;
+import io.iommutracker.streams.topology.Sinks;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The tracker's topology, built in one place for the application and its tests:
+ * {@code pci.telemetry.events} (raw bytes, decoded here so undecodable records reach the DLQ) → the per-host processor
+ * with its four stores → {@code iommu.host.views}, {@code iommu.changes}, {@code iommu.alerts}, {@code pci.telemetry.dlq}.
+ */
+public final class TrackerTopology {
+
+    private TrackerTopology() {
+    }
+
+    public static Topology buildTopology(TrackerConfig config) {
+        return buildTopology(config, EmulatorEngine.INSTANCE);
+    }
+
+    public static Topology buildTopology(TrackerConfig config, HostEngine engine) {
+        Topology t = new Topology();
+        t.addSource(Sinks.SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
+                Topics.TELEMETRY.name());
+        t.addProcessor(Sinks.PROCESSOR, new HostProcessorSupplier(engine, config.silentTimeout()), Sinks.SOURCE);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_STATE),
+                Serdes.String(), Serdes.ByteArray()), Sinks.PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_VIEWS),
+                Serdes.String(), Topics.HOST_VIEWS.valueSerde()), Sinks.PROCESSOR);
+        t.addStateStore(Stores.versionedKeyValueStoreBuilder(
+                Stores.persistentVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY, config.historyRetention()),
+                Serdes.String(), Topics.HOST_VIEWS.valueSerde()), Sinks.PROCESSOR);
+        t.addStateStore(Stores.<String, Alert>keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ALERTS),
+                Serdes.String(), Topics.ALERTS.valueSerde()), Sinks.PROCESSOR);
+        t.addSink(Sinks.DEAD_LETTER, Topics.DEAD_LETTER.name(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer(), Sinks.PROCESSOR);
+        t.addSink(Sinks.VIEWS, Topics.HOST_VIEWS.name(), Serdes.String().serializer(),
+                Topics.HOST_VIEWS.valueSerde().serializer(), Sinks.PROCESSOR);
+        t.addSink(Sinks.CHANGES, Topics.CHANGES.name(), Serdes.String().serializer(),
+                Topics.CHANGES.valueSerde().serializer(), Sinks.PROCESSOR);
+        t.addSink(Sinks.ALERTS, Topics.ALERTS.name(), Serdes.String().serializer(),
+                Topics.ALERTS.valueSerde().serializer(), Sinks.PROCESSOR);
+        return t;
+    }
+
+}

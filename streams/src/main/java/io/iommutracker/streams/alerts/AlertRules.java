@@ -1,0 +1,238 @@
+package io.iommutracker.streams.alerts;
+
+import io.iommutracker.avro.AlertKind;
+import io.iommutracker.avro.DeviceView;
+import io.iommutracker.avro.GroupView;
+import io.iommutracker.avro.HostView;
+import io.iommutracker.avro.Owner;
+import io.iommutracker.avro.OwnerKind;
+import io.iommutracker.avro.P2pHazard;
+import io.iommutracker.avro.ResvRegion;
+import io.iommutracker.avro.ResvType;
+import io.iommutracker.avro.Severity;
+import io.iommutracker.emulator.model.Bdf;
+import io.iommutracker.streams.topology.HostFacts;
+import io.iommutracker.streams.topology.HostRecord;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The alert rules: every condition that holds for a host right now, derived only from its view, its facts and its
+ * sequencing state, so a replay of the same events yields the same conditions.
+ */
+public final class AlertRules {
+
+    private AlertRules() {
+    }
+
+    /** Drivers vfio tolerates in a viable group: bridges and stubs do no DMA of their own (vfio_dev_driver_allowed()). */
+    private static final Set<String> VIABLE_DRIVERS = Set.of("pcieport", "pci-stub", "shpchp");
+
+    /**
+     * @param view        the host's current view, or null when nothing is known yet
+     * @param silentSince the last event time when the host has gone silent, or null
+     */
+    public static List<Condition> evaluate(String hostId, HostView view, HostFacts facts, HostRecord.Gap gap, Long silentSince) {
+        List<Condition> out = new ArrayList<>();
+        if (view != null) {
+            Map<String, DeviceView> devices = new LinkedHashMap<>();
+            for (DeviceView d : view.getDevices()) {
+                devices.put(d.getBdf(), d);
+            }
+            Map<Integer, GroupView> kernel = new HashMap<>();
+            for (GroupView g : view.getKernelGroups()) {
+                kernel.put(g.getId(), g);
+            }
+            isolation(hostId, view, devices, out);
+            staleGroups(hostId, view, devices, out);
+            reservedConflicts(hostId, view, facts, out);
+            for (DeviceView d : devices.values()) {
+                GroupView g = d.getKernelGroup() == null ? null : kernel.get(d.getKernelGroup());
+                requireDirect(hostId, d, g, out);
+                unsafeMsi(hostId, d, g, facts, out);
+                bypass(hostId, d, facts, out);
+            }
+            p2pHazards(hostId, view, devices, out);
+        }
+        if (gap != null) {
+            out.add(new Condition(AlertKind.TELEMETRY_GAP, hostId, "host", Severity.WARNING, List.of(),
+                    "telemetry gap: expected sequence " + gap.expected() + ", got " + gap.got()
+                            + "; views are degraded until a HostSnapshot resynchronises the host",
+                    Map.of("expected", Long.toString(gap.expected()), "got", Long.toString(gap.got()))));
+        }
+        if (silentSince != null) {
+            out.add(new Condition(AlertKind.HOST_SILENT, hostId, "host", Severity.WARNING, List.of(),
+                    "no telemetry since " + java.time.Instant.ofEpochMilli(silentSince),
+                    Map.of("lastEventAt", java.time.Instant.ofEpochMilli(silentSince).toString())));
+        }
+        out.sort(Comparator.comparing(Condition::fingerprint));
+        return out;
+    }
+
+    static boolean assigned(Owner o) {
+        return (o.getKind() == OwnerKind.VFIO || o.getKind() == OwnerKind.IOMMUFD) && o.getId() != null;
+    }
+
+    private static String ownerText(DeviceView d) {
+        Owner o = d.getOwner();
+        return o.getKind() + (o.getId() == null ? "" : ":" + o.getId()) + (d.getDriver() == null ? "" : " (" + d.getDriver() + ")");
+    }
+
+    /** An assigned device sharing a live group with anything owned by the host or by another VM / tenant. */
+    private static void isolation(String host, HostView view, Map<String, DeviceView> devices, List<Condition> out) {
+        for (GroupView g : view.getLiveGroups()) {
+            for (String bdf : g.getDevices()) {
+                DeviceView d = devices.get(bdf);
+                if (d == null || !assigned(d.getOwner())) {
+                    continue;
+                }
+                List<String> others = new ArrayList<>();
+                for (String peerBdf : g.getDevices()) {
+                    DeviceView p = devices.get(peerBdf);
+                    if (p == null || p == d) {
+                        continue;
+                    }
+                    boolean sameTenant = assigned(p.getOwner()) && Objects.equals(p.getOwner().getId(), d.getOwner().getId());
+                    boolean harmless = p.getOwner().getKind() == OwnerKind.NONE
+                            || (p.getDriver() != null && VIABLE_DRIVERS.contains(p.getDriver()));
+                    if (!sameTenant && !harmless) {
+                        others.add(peerBdf);
+                    }
+                }
+                if (!others.isEmpty()) {
+                    List<String> involved = new ArrayList<>(List.of(bdf));
+                    involved.addAll(others.stream().sorted().toList());
+                    Map<String, String> evidence = new LinkedHashMap<>();
+                    evidence.put("liveGroup", Integer.toString(g.getId()));
+                    evidence.put("owner", ownerText(d));
+                    for (String o : others) {
+                        evidence.put("peer " + o, ownerText(devices.get(o)));
+                    }
+                    out.add(new Condition(AlertKind.ISOLATION, host, bdf, Severity.CRITICAL, involved,
+                            bdf + " (" + d.getOwner().getId() + ") shares live group " + g.getId() + " with "
+                                    + String.join(", ", others.stream().sorted().toList()), evidence));
+                }
+            }
+        }
+    }
+
+    /** Devices the kernel put in different groups that the hardware no longer isolates from each other. */
+    private static void staleGroups(String host, HostView view, Map<String, DeviceView> devices, List<Condition> out) {
+        for (GroupView g : view.getLiveGroups()) {
+            TreeSet<Integer> kernelIds = new TreeSet<>();
+            boolean anyAssigned = false;
+            for (String bdf : g.getDevices()) {
+                DeviceView d = devices.get(bdf);
+                if (d != null && d.getKernelGroup() != null) {
+                    kernelIds.add(d.getKernelGroup());
+                    anyAssigned |= assigned(d.getOwner());
+                }
+            }
+            if (kernelIds.size() > 1) {
+                String ids = kernelIds.stream().map(String::valueOf).collect(Collectors.joining(","));
+                out.add(new Condition(AlertKind.STALE_GROUP, host, "kernel-groups:" + ids,
+                        anyAssigned ? Severity.CRITICAL : Severity.WARNING, g.getDevices().stream().sorted().toList(),
+                        "kernel groups " + ids + " are no longer isolated from each other (live group " + g.getId() + ")",
+                        Map.of("liveGroup", Integer.toString(g.getId()), "kernelGroups", ids,
+                                "members", String.join(" ", g.getDevices()))));
+            }
+        }
+    }
+
+    /** DMA mappings that land in a reserved region of the device's group (only relaxable direct maps are allowed). */
+    private static void reservedConflicts(String host, HostView view, HostFacts facts, List<Condition> out) {
+        for (GroupView g : view.getKernelGroups()) {
+            for (String bdf : g.getDevices()) {
+                List<HostFacts.Span> maps = facts.mappingsOf(bdf);
+                if (maps.isEmpty()) {
+                    continue;
+                }
+                Map<String, String> evidence = new LinkedHashMap<>();
+                for (ResvRegion r : g.getReservedRegions()) {
+                    if (r.getType() == ResvType.DIRECT_RELAXABLE) {
+                        continue;
+                    }
+                    for (HostFacts.Span m : maps) {
+                        if (Long.compareUnsigned(m.start(), r.getEnd()) <= 0 && Long.compareUnsigned(r.getStart(), m.end()) <= 0) {
+                            evidence.put(String.format("region 0x%016x 0x%016x %s", r.getStart(), r.getEnd(),
+                                    Regions.sysfsType(r.getType())), String.format("mapping 0x%x-0x%x", m.start(), m.end()));
+                        }
+                    }
+                }
+                if (!evidence.isEmpty()) {
+                    evidence.put("group", Integer.toString(g.getId()));
+                    out.add(new Condition(AlertKind.RESERVED_CONFLICT, host, bdf, Severity.CRITICAL, List.of(bdf),
+                            bdf + " has DMA mappings inside reserved regions of group " + g.getId(), evidence));
+                }
+            }
+        }
+    }
+
+    /** An assigned device whose group needs identity-mapped firmware regions (iommu_group's require_direct). */
+    private static void requireDirect(String host, DeviceView d, GroupView g, List<Condition> out) {
+        if (g == null || !assigned(d.getOwner())) {
+            return;
+        }
+        List<String> direct = g.getReservedRegions().stream().filter(r -> r.getType() == ResvType.DIRECT)
+                .map(r -> String.format("0x%016x 0x%016x direct", r.getStart(), r.getEnd())).toList();
+        if (g.getRequireDirect() || !direct.isEmpty()) {
+            out.add(new Condition(AlertKind.REQUIRE_DIRECT, host, d.getBdf(), Severity.WARNING, List.of(d.getBdf()),
+                    d.getBdf() + " is assigned to " + d.getOwner().getId() + " but group " + g.getId()
+                            + " requires direct mapping", Map.of("group", Integer.toString(g.getId()),
+                    "requireDirect", Boolean.toString(g.getRequireDirect()), "directRegions", String.join("; ", direct))));
+        }
+    }
+
+    /** An assigned device whose interrupts are not isolated, on a host that did not opt into unsafe interrupts. */
+    private static void unsafeMsi(String host, DeviceView d, GroupView g, HostFacts facts, List<Condition> out) {
+        if (!assigned(d.getOwner()) || facts.allowUnsafeInterrupts()) {
+            return;
+        }
+        boolean isolated = facts.isolatedMsi() || (g != null && g.getIsolatedMsi());
+        if (!isolated) {
+            out.add(new Condition(AlertKind.UNSAFE_MSI, host, d.getBdf(), Severity.WARNING, List.of(d.getBdf()),
+                    d.getBdf() + " is assigned to " + d.getOwner().getId() + " without isolated MSI",
+                    Map.of("allowUnsafeInterrupts", "false", "group", g == null ? "" : Integer.toString(g.getId()))));
+        }
+    }
+
+    /** A device outside the RIDs the IOMMU translates: its DMA bypasses translation entirely. */
+    private static void bypass(String host, DeviceView d, HostFacts facts, List<Condition> out) {
+        if (facts.iommuMap().isEmpty() || !Bdf.isValid(d.getBdf())) {
+            return;
+        }
+        Bdf b = Bdf.parse(d.getBdf());
+        int rid = (b.bus() << 8) | b.devfn();
+        if (!facts.covers(b.domain(), rid)) {
+            out.add(new Condition(AlertKind.IOMMU_BYPASS, host, d.getBdf(), Severity.CRITICAL, List.of(d.getBdf()),
+                    d.getBdf() + " (RID 0x" + Integer.toHexString(rid) + ") is not covered by the iommu-map",
+                    Map.of("rid", String.format("0x%04x", rid), "segment", Integer.toString(b.domain()),
+                            "iommuMap", facts.iommuMap().stream()
+                                    .map(r -> r.segment() + ":" + String.format("0x%04x-0x%04x", r.first(), r.last()))
+                                    .collect(Collectors.joining(" ")))));
+        }
+    }
+
+    /** Peer windows reachable without the IOMMU that overlap what an assigned device maps. */
+    private static void p2pHazards(String host, HostView view, Map<String, DeviceView> devices, List<Condition> out) {
+        for (P2pHazard h : view.getHazards()) {
+            DeviceView d = devices.get(h.getDevice());
+            if (h.getOverlap() == null || d == null || !assigned(d.getOwner())) {
+                continue;
+            }
+            out.add(new Condition(AlertKind.P2P_HAZARD, host, h.getDevice() + "->" + h.getPeer(), Severity.CRITICAL,
+                    List.of(h.getDevice(), h.getPeer()),
+                    h.getDevice() + " maps IOVA that routes peer-to-peer to " + h.getPeer(),
+                    Map.of("window", String.format("0x%x-0x%x", h.getWindow().getStart(), h.getWindow().getEnd()),
+                            "overlap", String.format("0x%x-0x%x", h.getOverlap().getStart(), h.getOverlap().getEnd()))));
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package io.iommutracker.streams.bench;
+
+import io.iommutracker.avro.Alert;
+import io.iommutracker.avro.AlertStatus;
+import io.iommutracker.kafka.EmbeddedKafka;
+import io.iommutracker.kafka.TopicSetup;
+import io.iommutracker.schemas.Topics;
+import io.iommutracker.streams.TrackerApp;
+import io.iommutracker.streams.TrackerConfig;
+import io.iommutracker.streams.TrackerTopology;
+import io.iommutracker.streams.sim.FleetSimulator;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.ToLongFunction;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * Benchmark: on one broker and with the same serdes and processing guarantee, measures (1) end-to-end throughput of the
+ * tracker topology and of an identity passthrough over the same preloaded fleet telemetry, after a warm-up share of it,
+ * and (2) event→output latency (p50/p99) at half the tracker's measured maximum rate: event→alert for the tracker,
+ * event→record for the passthrough. Goals: tracker ≥ 0.8 × passthrough; tracker p99 ≤ 200 ms.
+ */
+public final class LoadDriver {
+
+    /**
+     * @param bootstrap   a broker to use, or null to start an embedded one under {@code workDir}
+     * @param events      preloaded events for the throughput phase
+     * @param warmup      share of them processed before the clock starts
+     * @param latencyRun  how long each latency phase produces
+     */
+    public record Options(String bootstrap, Path workDir, int hosts, int events, double warmup, Duration latencyRun,
+                          String guarantee) {
+        public static Options defaults() {
+            return new Options(null, Path.of("target", "bench"), 200, 20_000, 0.2, Duration.ofSeconds(20), "exactly_once_v2");
+        }
+    }
+
+    /** Latency percentiles in milliseconds. */
+    public record Latency(int samples, double p50, double p99) {
+    }
+
+    public record Figures(double trackerEventsPerSecond, double passthroughEventsPerSecond, double latencyRate,
+                          Latency trackerAlertLatency, Latency passthroughLatency) {
+        public double ratio() {
+            return trackerEventsPerSecond / passthroughEventsPerSecond;
+        }
+
+        public void print(PrintStream out) {
+            out.printf("throughput  tracker %.0f events/s | passthrough %.0f events/s | ratio %.2f (goal >= 0.80)%n",
+                    trackerEventsPerSecond, passthroughEventsPerSecond, ratio());
+            out.printf("latency at %.0f events/s  tracker event->alert p50 %.0f ms p99 %.0f ms (%d alerts; goal p99 <= 200 ms)"
+                            + " | passthrough p50 %.0f ms p99 %.0f ms (%d records)%n", latencyRate,
+                    trackerAlertLatency.p50(), trackerAlertLatency.p99(), trackerAlertLatency.samples(),
+                    passthroughLatency.p50(), passthroughLatency.p99(), passthroughLatency.samples());
+        }
+    }
+
+    private final Options options;
+    private final Properties client = new Properties();
+    private Admin admin;
+
+    private LoadDriver(Options options, String bootstrap) {
+        this.options = options;
+        client.put("bootstrap.servers", bootstrap);
+    }
+
+    public static Figures run(Options options) throws Exception {
+        EmbeddedKafka broker = null;
+        String bootstrap = options.bootstrap();
+        if (bootstrap == null) {
+            broker = EmbeddedKafka.start(Files.createDirectories(options.workDir()).resolve("kafka-" + UUID.randomUUID()));
+            bootstrap = broker.bootstrapServers();
+        }
+        try {
+            LoadDriver d = new LoadDriver(options, bootstrap);
+            try (Admin a = Admin.create(d.client)) {
+                d.admin = a;
+                return d.measure();
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+
+    private Figures measure() throws Exception {
+        List<TopicSetup.Spec> specs = new ArrayList<>(TrackerApp.topicSpecs());
+        specs.add(new TopicSetup.Spec(PassthroughTopology.OUTPUT, Topics.DEFAULT_PARTITIONS, Map.of()));
+        TopicSetup.ensure(client, specs, (short) 1);
+        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(options.hosts()));
+        long start = offsets(null);
+        produceAll(sim, options.events());
+        long end = offsets(null);
+
+        String passId = "bench-pass-" + UUID.randomUUID();
+        String trackId = "bench-tracker-" + UUID.randomUUID();
+        double pass = throughput(PassthroughTopology.buildTopology(), passId, start, end);
+        double track = throughput(TrackerTopology.buildTopology(config(trackId)), trackId, start, end);
+
+        double rate = Math.max(10, track / 2);
+        Latency trackerLatency = latency(TrackerTopology.buildTopology(config(trackId)), trackId, Topics.ALERTS.name(), sim, rate,
+                r -> {
+                    Alert a = Topics.ALERTS.valueSerde().deserializer().deserialize(r.topic(), r.value());
+                    return (a.getStatus() == AlertStatus.RESOLVED ? a.getResolvedAt() : a.getLastSeen()).toEpochMilli();
+                });
+        Latency passLatency = latency(PassthroughTopology.buildTopology(), passId, PassthroughTopology.OUTPUT, sim, rate,
+                ConsumerRecord::timestamp);
+        return new Figures(track, pass, rate, trackerLatency, passLatency);
+    }
+
+    private TrackerConfig config(String appId) {
+        return TrackerConfig.defaults(client.getProperty("bootstrap.servers")).withApplicationId(appId)
+                .withStateDir(options.workDir().resolve("state-" + appId)).withProcessingGuarantee(options.guarantee());
+    }
+
+    private Properties streamsProps(String appId) {
+        Properties p = config(appId).streamsConfig();
+        return p;
+    }
+
+    private void produceAll(FleetSimulator sim, int n) {
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(FleetSimulator.producerProperties(client))) {
+            for (int i = 0; i < n; i++) {
+                p.send(FleetSimulator.toProducerRecord(sim.next(System.currentTimeMillis())));
+            }
+            p.flush();
+        }
+    }
+
+    /** Events/s between the warm-up mark and the end of the preloaded range, from the application's committed offsets. */
+    private double throughput(Topology topology, String appId, long start, long end) throws Exception {
+        long warm = start + (long) ((end - start) * options.warmup());
+        try (KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId))) {
+            streams.start();
+            long t0 = 0;
+            long c0 = 0;
+            while (true) {
+                long c = offsets(appId);
+                long now = System.nanoTime();
+                if (t0 == 0 && c >= warm) {
+                    t0 = now;
+                    c0 = c;
+                }
+                if (c >= end) {
+                    double secs = (now - t0) / 1e9;
+                    return (c - c0) / Math.max(secs, 1e-3);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private Latency latency(Topology topology, String appId, String outputTopic, FleetSimulator sim, double rate,
+                            ToLongFunction<ConsumerRecord<byte[], byte[]>> eventTime) throws Exception {
+        Properties cp = new Properties();
+        cp.putAll(client);
+        cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        cp.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID());
+        List<Long> samples = Collections.synchronizedList(new ArrayList<>());
+        try (KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId));
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            streams.start();
+            long caughtUp = offsets(null);
+            while (offsets(appId) < caughtUp) {
+                Thread.sleep(50);
+            }
+            List<TopicPartition> parts = consumer.partitionsFor(outputTopic).stream()
+                    .map(i -> new TopicPartition(outputTopic, i.partition())).toList();
+            consumer.assign(parts);
+            consumer.seekToEnd(parts);
+            parts.forEach(consumer::position);
+            Thread producer = new Thread(() -> {
+                try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(FleetSimulator.producerProperties(client))) {
+                    long interval = (long) (1e9 / rate);
+                    long due = System.nanoTime();
+                    long stop = due + options.latencyRun().toNanos();
+                    while (System.nanoTime() < stop) {
+                        LockSupport.parkNanos(due - System.nanoTime());
+                        p.send(FleetSimulator.toProducerRecord(sim.next(System.currentTimeMillis())));
+                        due += interval;
+                    }
+                }
+            }, "bench-producer");
+            producer.start();
+            long drainUntil = Long.MAX_VALUE;
+            while (System.currentTimeMillis() < drainUntil) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                    samples.add(System.currentTimeMillis() - eventTime.applyAsLong(r));
+                }
+                if (!producer.isAlive() && drainUntil == Long.MAX_VALUE) {
+                    drainUntil = System.currentTimeMillis() + 2000;
+                }
+            }
+        }
+        return percentiles(samples);
+    }
+
+    private static Latency percentiles(List<Long> samples) {
+        if (samples.isEmpty()) {
+            return new Latency(0, Double.NaN, Double.NaN);
+        }
+        List<Long> sorted = new ArrayList<>(samples);
+        Collections.sort(sorted);
+        return new Latency(sorted.size(), sorted.get((int) (0.5 * (sorted.size() - 1))), sorted.get((int) (0.99 * (sorted.size() - 1))));
+    }
+
+    /** The sum of committed offsets of a group on the telemetry topic, or its end offsets when {@code group} is null. */
+    private long offsets(String group) throws Exception {
+        {
+            if (group == null) {
+                Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
+                for (int p = 0; p < Topics.TELEMETRY.partitions(); p++) {
+                    ask.put(new TopicPartition(Topics.TELEMETRY.name(), p), OffsetSpec.latest());
+                }
+                return admin.listOffsets(ask).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+            }
+            Map<TopicPartition, OffsetAndMetadata> c = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            return c.entrySet().stream().filter(e -> e.getKey().topic().equals(Topics.TELEMETRY.name()))
+                    .mapToLong(e -> e.getValue() == null ? 0 : e.getValue().offset()).sum();
+        }
+    }
+
+    /** {@code LoadDriver [bootstrap-servers]}: runs the benchmark and prints the figures. */
+    public static void main(String[] args) throws Exception {
+        Options o = Options.defaults();
+        if (args.length > 0) {
+            o = new Options(args[0], o.workDir(), o.hosts(), o.events(), o.warmup(), o.latencyRun(), o.guarantee());
+        }
+        run(o).print(System.out);
+    }
+}

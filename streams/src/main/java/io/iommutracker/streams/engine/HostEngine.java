@@ -1,0 +1,26 @@
+package io.iommutracker.streams.engine;
+
+import io.iommutracker.avro.HostView;
+import io.iommutracker.avro.PciEvent;
+import io.iommutracker.emulator.EventRejectedException;
+
+/**
+ * What the topology needs from an emulated host. Production uses {@link EmulatorEngine} (the emulator's
+ * {@code HostState}); the seam exists so the Kafka-facing behaviour (ordering, DLQ, exactly-once) can be tested
+ * independently of the IOMMU rules.
+ */
+public interface HostEngine {
+
+    Host empty(String hostId);
+
+    Host fromBytes(byte[] bytes);
+
+    /** One host's emulated state; immutable: {@link #apply} returns the next state. */
+    interface Host {
+        Host apply(PciEvent event) throws EventRejectedException;
+
+        HostView view();
+
+        byte[] toBytes();
+    }
+}

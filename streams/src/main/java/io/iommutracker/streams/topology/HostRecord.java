@@ -1,0 +1,127 @@
+package io.iommutracker.streams.topology;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The value of {@code StoreNames.HOST_STATE}: sequencing metadata, the facts alert rules need, the fingerprints of
+ * the host's firing alerts, and the emulator's own bytes (opaque here).
+ *
+ * @param lastSequence  last sequence consumed (applied, or rejected to the DLQ)
+ * @param lastEventAt   observedAt of that event, epoch millis
+ * @param gap           the first unrepaired gap, or null when the host is in sync
+ * @param silent        HOST_SILENT has fired and no event came since
+ * @param firing        fingerprints of this host's FIRING alerts
+ * @param state         {@code HostState.toBytes()}
+ */
+public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean silent, HostFacts facts,
+                         Set<String> firing, byte[] state) {
+
+    private static final int FORMAT = 1;
+
+    /** A sequence gap: the host expected {@code expected} and got {@code got}. */
+    public record Gap(long expected, long got, long at) {
+    }
+
+    public boolean degraded() {
+        return gap != null;
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(state.length + 256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(FORMAT);
+            out.writeLong(lastSequence);
+            out.writeLong(lastEventAt);
+            out.writeBoolean(gap != null);
+            if (gap != null) {
+                out.writeLong(gap.expected());
+                out.writeLong(gap.got());
+                out.writeLong(gap.at());
+            }
+            out.writeBoolean(silent);
+            out.writeBoolean(facts.isolatedMsi());
+            out.writeBoolean(facts.allowUnsafeInterrupts());
+            out.writeInt(facts.iommuMap().size());
+            for (HostFacts.Rid r : facts.iommuMap()) {
+                out.writeInt(r.segment());
+                out.writeInt(r.first());
+                out.writeInt(r.last());
+            }
+            out.writeInt(facts.dma().size());
+            for (Map.Entry<String, HostFacts.Mappings> e : new TreeMap<>(facts.dma()).entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeInt(e.getValue().devices().size());
+                for (String d : e.getValue().devices()) {
+                    out.writeUTF(d);
+                }
+                out.writeInt(e.getValue().ranges().size());
+                for (HostFacts.Span s : e.getValue().ranges()) {
+                    out.writeLong(s.start());
+                    out.writeLong(s.end());
+                }
+            }
+            out.writeInt(firing.size());
+            for (String f : new TreeSet<>(firing)) {
+                out.writeUTF(f);
+            }
+            out.writeInt(state.length);
+            out.write(state);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static HostRecord fromBytes(byte[] bytes) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            int format = in.readByte();
+            if (format != FORMAT) {
+                throw new IllegalStateException("unknown host-state record format " + format);
+            }
+            long seq = in.readLong();
+            long at = in.readLong();
+            Gap gap = in.readBoolean() ? new Gap(in.readLong(), in.readLong(), in.readLong()) : null;
+            boolean silent = in.readBoolean();
+            boolean isolated = in.readBoolean();
+            boolean unsafe = in.readBoolean();
+            List<HostFacts.Rid> map = new ArrayList<>();
+            for (int i = in.readInt(); i > 0; i--) {
+                map.add(new HostFacts.Rid(in.readInt(), in.readInt(), in.readInt()));
+            }
+            Map<String, HostFacts.Mappings> dma = new TreeMap<>();
+            for (int i = in.readInt(); i > 0; i--) {
+                String owner = in.readUTF();
+                List<String> devices = new ArrayList<>();
+                for (int j = in.readInt(); j > 0; j--) {
+                    devices.add(in.readUTF());
+                }
+                List<HostFacts.Span> spans = new ArrayList<>();
+                for (int j = in.readInt(); j > 0; j--) {
+                    spans.add(new HostFacts.Span(in.readLong(), in.readLong()));
+                }
+                dma.put(owner, new HostFacts.Mappings(List.copyOf(devices), List.copyOf(spans)));
+            }
+            Set<String> firing = new TreeSet<>();
+            for (int i = in.readInt(); i > 0; i--) {
+                firing.add(in.readUTF());
+            }
+            byte[] state = new byte[in.readInt()];
+            in.readFully(state);
+            return new HostRecord(seq, at, gap, silent, new HostFacts(isolated, unsafe, List.copyOf(map), Map.copyOf(dma)),
+                    Set.copyOf(firing), state);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

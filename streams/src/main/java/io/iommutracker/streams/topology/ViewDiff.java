@@ -1,0 +1,211 @@
+package io.iommutracker.streams.topology;
+
+import io.iommutracker.avro.ChangeKind;
+import io.iommutracker.avro.GroupIova;
+import io.iommutracker.avro.GroupView;
+import io.iommutracker.avro.HostView;
+import io.iommutracker.avro.IommuChange;
+import io.iommutracker.avro.IovaRange;
+import io.iommutracker.avro.ResvRegion;
+import io.iommutracker.avro.ViewKind;
+import io.iommutracker.streams.alerts.Regions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The changes between two views of one host, for both the kernel and the live view: groups formed, released, split,
+ * merged, devices moved between groups, reserved regions added / removed per group, and usable IOVA changed.
+ * An empty list means nothing a consumer cares about changed.
+ */
+public final class ViewDiff {
+
+    private ViewDiff() {
+    }
+
+    public static List<IommuChange> diff(String hostId, HostView before, HostView after, long sequence, long at) {
+        List<IommuChange> out = new ArrayList<>();
+        Ctx ctx = new Ctx(hostId, sequence, Instant.ofEpochMilli(at), out);
+        groups(ctx, ViewKind.KERNEL, before == null ? List.of() : before.getKernelGroups(),
+                after == null ? List.of() : after.getKernelGroups());
+        groups(ctx, ViewKind.LIVE, before == null ? List.of() : before.getLiveGroups(),
+                after == null ? List.of() : after.getLiveGroups());
+        iova(ctx, before == null ? List.of() : before.getUsableIova(), after == null ? List.of() : after.getUsableIova());
+        return out;
+    }
+
+    private record Ctx(String host, long seq, Instant at, List<IommuChange> out) {
+        void emit(ViewKind view, ChangeKind kind, Set<Integer> groups, Set<String> devices, List<String> before, List<String> after) {
+            out.add(IommuChange.newBuilder().setHostId(host).setSequence(seq).setAt(at).setView(view).setKind(kind)
+                    .setGroups(List.copyOf(new TreeSet<>(groups))).setDevices(List.copyOf(new TreeSet<>(devices)))
+                    .setBefore(before).setAfter(after).build());
+        }
+    }
+
+    private static void groups(Ctx ctx, ViewKind view, List<GroupView> beforeList, List<GroupView> afterList) {
+        Map<Integer, GroupView> before = byId(beforeList);
+        Map<Integer, GroupView> after = byId(afterList);
+        Map<String, Integer> wasIn = memberships(beforeList);
+        Map<String, Integer> nowIn = memberships(afterList);
+        Set<String> explained = new TreeSet<>();
+
+        for (GroupView g : after.values()) {
+            Set<Integer> sources = new TreeSet<>();
+            for (String d : g.getDevices()) {
+                if (wasIn.containsKey(d)) {
+                    sources.add(wasIn.get(d));
+                }
+            }
+            if (sources.isEmpty() && !before.containsKey(g.getId())) {
+                ctx.emit(view, ChangeKind.GROUP_FORMED, Set.of(g.getId()), Set.copyOf(g.getDevices()), List.of(), members(g));
+                explained.addAll(g.getDevices());
+            } else if (sources.size() > 1) {
+                Set<Integer> ids = new TreeSet<>(sources);
+                ids.add(g.getId());
+                List<String> was = new ArrayList<>();
+                for (int s : sources) {
+                    was.addAll(members(before.get(s)));
+                }
+                ctx.emit(view, ChangeKind.GROUP_MERGED, ids, Set.copyOf(g.getDevices()), was, members(g));
+                explained.addAll(g.getDevices());
+            }
+        }
+        for (GroupView g : before.values()) {
+            Set<Integer> targets = new TreeSet<>();
+            for (String d : g.getDevices()) {
+                if (nowIn.containsKey(d)) {
+                    targets.add(nowIn.get(d));
+                }
+            }
+            if (targets.isEmpty() && !after.containsKey(g.getId())) {
+                ctx.emit(view, ChangeKind.GROUP_RELEASED, Set.of(g.getId()), Set.copyOf(g.getDevices()), members(g), List.of());
+                explained.addAll(g.getDevices());
+            } else if (targets.size() > 1) {
+                Set<Integer> ids = new TreeSet<>(targets);
+                ids.add(g.getId());
+                List<String> now = new ArrayList<>();
+                for (int t : targets) {
+                    now.addAll(members(after.get(t)));
+                }
+                ctx.emit(view, ChangeKind.GROUP_SPLIT, ids, Set.copyOf(g.getDevices()), members(g), now);
+                explained.addAll(g.getDevices());
+            }
+        }
+        // A device joining, leaving or changing group outside a split / merge / formation / release.
+        Set<String> all = new TreeSet<>(wasIn.keySet());
+        all.addAll(nowIn.keySet());
+        for (String d : all) {
+            Integer was = wasIn.get(d);
+            Integer now = nowIn.get(d);
+            if (explained.contains(d) || java.util.Objects.equals(was, now)) {
+                continue;
+            }
+            Set<Integer> ids = new TreeSet<>();
+            List<String> b = new ArrayList<>();
+            List<String> a = new ArrayList<>();
+            if (was != null) {
+                ids.add(was);
+                b.addAll(members(before.get(was)));
+            }
+            if (now != null) {
+                ids.add(now);
+                a.addAll(members(after.get(now)));
+            }
+            ctx.emit(view, ChangeKind.DEVICE_MOVED, ids, Set.of(d), b, a);
+        }
+        Set<Integer> ids = new TreeSet<>(before.keySet());
+        ids.addAll(after.keySet());
+        for (int id : ids) {
+            Set<String> was = regions(before.get(id));
+            Set<String> now = regions(after.get(id));
+            Set<String> added = new TreeSet<>(now);
+            added.removeAll(was);
+            Set<String> removed = new TreeSet<>(was);
+            removed.removeAll(now);
+            Set<String> devices = new TreeSet<>();
+            if (after.get(id) != null) {
+                devices.addAll(after.get(id).getDevices());
+            } else if (before.get(id) != null) {
+                devices.addAll(before.get(id).getDevices());
+            }
+            if (!added.isEmpty()) {
+                ctx.emit(view, ChangeKind.REGION_ADDED, Set.of(id), devices, List.copyOf(was), List.copyOf(now));
+            }
+            if (!removed.isEmpty()) {
+                ctx.emit(view, ChangeKind.REGION_REMOVED, Set.of(id), devices, List.copyOf(was), List.copyOf(now));
+            }
+        }
+    }
+
+    private static void iova(Ctx ctx, List<GroupIova> beforeList, List<GroupIova> afterList) {
+        Map<String, GroupIova> before = new TreeMap<>();
+        for (GroupIova g : beforeList) {
+            before.put(g.getGroup() + "/" + g.getApi(), g);
+        }
+        Map<String, GroupIova> after = new TreeMap<>();
+        for (GroupIova g : afterList) {
+            after.put(g.getGroup() + "/" + g.getApi(), g);
+        }
+        Set<String> keys = new TreeSet<>(before.keySet());
+        keys.addAll(after.keySet());
+        for (String k : keys) {
+            List<String> was = ranges(before.get(k));
+            List<String> now = ranges(after.get(k));
+            if (!was.equals(now)) {
+                int group = (before.get(k) != null ? before.get(k) : after.get(k)).getGroup();
+                ctx.emit(ViewKind.KERNEL, ChangeKind.IOVA_CHANGED, Set.of(group), Set.of(), prefixed(k, was), prefixed(k, now));
+            }
+        }
+    }
+
+    private static List<String> prefixed(String key, List<String> ranges) {
+        return ranges.stream().map(r -> key.substring(key.indexOf('/') + 1) + " " + r).toList();
+    }
+
+    private static List<String> ranges(GroupIova g) {
+        if (g == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (IovaRange r : g.getRanges()) {
+            out.add(String.format("0x%016x-0x%016x", r.getStart(), r.getEnd()));
+        }
+        return out;
+    }
+
+    private static Map<Integer, GroupView> byId(List<GroupView> groups) {
+        Map<Integer, GroupView> m = new TreeMap<>();
+        for (GroupView g : groups) {
+            m.put(g.getId(), g);
+        }
+        return m;
+    }
+
+    private static Map<String, Integer> memberships(List<GroupView> groups) {
+        Map<String, Integer> m = new TreeMap<>();
+        for (GroupView g : groups) {
+            for (String d : g.getDevices()) {
+                m.put(d, g.getId());
+            }
+        }
+        return m;
+    }
+
+    private static List<String> members(GroupView g) {
+        return g == null ? List.of() : g.getDevices().stream().sorted().map(d -> "group " + g.getId() + ": " + d).toList();
+    }
+
+    private static Set<String> regions(GroupView g) {
+        Set<String> out = new TreeSet<>();
+        if (g != null) {
+            for (ResvRegion r : g.getReservedRegions()) {
+                out.add(Regions.sysfsLine(r));
+            }
+        }
+        return out;
+    }
+}

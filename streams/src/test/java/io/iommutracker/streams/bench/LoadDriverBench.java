@@ -1,0 +1,26 @@
+package io.iommutracker.streams.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.iommutracker.kafka.KafkaFixture;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the benchmark from Maven on demand (not part of the default suite, which only picks *Test classes):
+ * {@code mvn -pl streams -am verify -Dtest=LoadDriverBench -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+class LoadDriverBench {
+
+    @Test
+    void shouldReportThroughputRatioAndAlertLatency() throws Exception {
+        LoadDriver.Options d = LoadDriver.Options.defaults();
+        LoadDriver.Options o = new LoadDriver.Options(null, KafkaFixture.tempDir("bench"), d.hosts(),
+                Integer.getInteger("bench.events", 20_000), d.warmup(),
+                Duration.ofSeconds(Integer.getInteger("bench.latencySeconds", 15)), d.guarantee());
+        LoadDriver.Figures f = LoadDriver.run(o);
+        f.print(System.out);
+        assertThat(f.trackerEventsPerSecond()).isPositive();
+        assertThat(f.trackerAlertLatency().samples()).isPositive();
+    }
+}

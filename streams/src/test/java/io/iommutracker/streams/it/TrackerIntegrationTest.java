@@ -1,0 +1,222 @@
+package io.iommutracker.streams.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.iommutracker.avro.Alert;
+import io.iommutracker.avro.HostView;
+import io.iommutracker.avro.IommuChange;
+import io.iommutracker.kafka.KafkaFixture;
+import io.iommutracker.schemas.Topics;
+import io.iommutracker.schemas.Topics.DlqHeaders;
+import io.iommutracker.streams.StoreNames;
+import io.iommutracker.streams.TrackerApp;
+import io.iommutracker.streams.TrackerConfig;
+import io.iommutracker.streams.engine.EmulatorEngine;
+import io.iommutracker.streams.sim.FleetSimulator;
+import io.iommutracker.streams.testing.TrackerTestDriver;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The tracker on a real broker: scale-out, crash recovery under exactly-once, and poison pills. */
+class TrackerIntegrationTest {
+
+    static final long T0 = TrackerTestDriver.T0;
+
+    @BeforeAll
+    static void topics() {
+        Cluster.ensureTopics();
+    }
+
+    static TrackerConfig config(String appId) {
+        return TrackerConfig.defaults(KafkaFixture.bootstrapServers()).withApplicationId(appId)
+                .withStateDir(KafkaFixture.tempDir("state-" + appId)).withSilentTimeout(Duration.ZERO)
+                .withExtra(Map.of("commit.interval.ms", "100"));
+    }
+
+    /** What one uninterrupted, single-threaded run of the same topology makes of the same records. */
+    record Expected(Map<String, HostView> views, Map<String, List<String>> changes, Map<String, List<String>> alerts,
+                    int deadLetters) {
+    }
+
+    static Expected expected(List<FleetSimulator.SimRecord> records, Path dir) {
+        Map<String, HostView> views = new TreeMap<>();
+        Map<String, List<String>> changes = new TreeMap<>();
+        Map<String, List<String>> alerts = new TreeMap<>();
+        int dlq = 0;
+        try (TrackerTestDriver t = new TrackerTestDriver(EmulatorEngine.INSTANCE, Duration.ZERO, dir)) {
+            for (FleetSimulator.SimRecord r : records) {
+                t.pipeRaw(r.key(), r.value(), r.timestamp());
+            }
+            dlq = t.deadLetters().size();
+            for (IommuChange c : t.changes()) {
+                changes.computeIfAbsent(c.getHostId(), k -> new ArrayList<>()).add(c.toString());
+            }
+            for (Alert a : t.alertRecords()) {
+                alerts.computeIfAbsent(a.getFingerprint(), k -> new ArrayList<>()).add(a.toString());
+            }
+            records.stream().map(FleetSimulator.SimRecord::hostId).distinct().forEach(h -> views.put(h, t.view(h)));
+        }
+        return new Expected(views, changes, alerts, dlq);
+    }
+
+    static Map<String, List<String>> committedChanges(String namespace) {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : Cluster.readCommitted(Topics.CHANGES.name())) {
+            IommuChange c = Topics.CHANGES.valueSerde().deserializer().deserialize(r.topic(), r.value());
+            if (c.getHostId().startsWith(namespace)) {
+                out.computeIfAbsent(c.getHostId(), k -> new ArrayList<>()).add(c.toString());
+            }
+        }
+        return out;
+    }
+
+    static Map<String, List<String>> committedAlerts(String namespace) {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : Cluster.readCommitted(Topics.ALERTS.name())) {
+            Alert a = Topics.ALERTS.valueSerde().deserializer().deserialize(r.topic(), r.value());
+            if (a.getHostId().startsWith(namespace)) {
+                out.computeIfAbsent(a.getFingerprint(), k -> new ArrayList<>()).add(a.toString());
+            }
+        }
+        return out;
+    }
+
+    static HostView query(List<TrackerApp> apps, String host) {
+        for (TrackerApp app : apps) {
+            KafkaStreams s = app.streams();
+            {
+                ReadOnlyKeyValueStore<String, HostView> store = s.store(StoreQueryParameters.fromNameAndType(
+                        StoreNames.HOST_VIEWS, QueryableStoreTypes.<String, HostView>keyValueStore()));
+                HostView v = store.get(host);
+                if (v != null) {
+                    return v;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void shouldShareEightPartitionsBetweenTwoInstancesWithEveryHostViewRight() throws Exception {
+        String ns = "scale-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(24).withNamespace(ns).withBadRecords(0, 0));
+        List<FleetSimulator.SimRecord> records = Cluster.generate(sim, 1200, T0);
+        String appId = "it-scale-" + UUID.randomUUID();
+        List<TrackerApp> apps = List.of(new TrackerApp(config(appId)).start(), new TrackerApp(config(appId)).start());
+        try {
+            Cluster.await("both instances running", Duration.ofSeconds(60),
+                    () -> apps.stream().allMatch(a -> a.state() == KafkaStreams.State.RUNNING));
+            Cluster.produce(records);
+            Cluster.await("caught up", Duration.ofSeconds(90), () -> Cluster.caughtUp(appId));
+            Cluster.await("stable", Duration.ofSeconds(30), () -> apps.stream().allMatch(a -> a.state() == KafkaStreams.State.RUNNING));
+            for (TrackerApp a : apps) {
+                assertThat(a.streams().metadataForLocalThreads().stream().mapToInt(m -> m.activeTasks().size()).sum())
+                        .as("each instance owns some of the 8 partitions").isBetween(1, 7);
+            }
+            Expected exp = expected(records, KafkaFixture.tempDir("expected-scale"));
+            for (Map.Entry<String, HostView> e : exp.views().entrySet()) {
+                HostView actual = query(apps, e.getKey());
+                assertThat(actual).as(e.getKey()).isNotNull();
+                assertThat(actual.getKernelGroups()).as(e.getKey()).isEqualTo(e.getValue().getKernelGroups());
+                assertThat(actual.getLiveGroups()).as(e.getKey()).isEqualTo(e.getValue().getLiveGroups());
+                assertThat(actual.getDevices()).as(e.getKey()).isEqualTo(e.getValue().getDevices());
+                assertThat(actual.getSequence()).as(e.getKey()).isEqualTo(e.getValue().getSequence());
+            }
+        } finally {
+            apps.forEach(TrackerApp::close);
+        }
+    }
+
+    @Test
+    void shouldResumeWithoutDuplicatesAfterCrash() throws Exception {
+        String ns = "crash-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(16).withNamespace(ns)
+                .withBadRecords(0.01, 0.01));
+        List<FleetSimulator.SimRecord> records = Cluster.generate(sim, 4000, T0);
+        String appId = "it-crash-" + UUID.randomUUID();
+        Path state = KafkaFixture.tempDir("crash-state");
+
+        Process first = spawn(appId, state);
+        Process second = null;
+        try {
+            Cluster.produce(records.subList(0, 2000));
+            Cluster.await("some progress", Duration.ofSeconds(90), () -> !committedChanges(ns).isEmpty());
+            Thread feeder = new Thread(() -> Cluster.produce(records.subList(2000, records.size())));
+            feeder.start();
+            Thread.sleep(300);
+            first.destroyForcibly().waitFor();
+            feeder.join();
+            assertThat(Cluster.caughtUp(appId)).as("killed before it finished").isFalse();
+
+            second = spawn(appId, state);
+            Cluster.await("caught up after restart", Duration.ofSeconds(120), () -> Cluster.caughtUp(appId));
+        } finally {
+            first.destroyForcibly();
+            if (second != null) {
+                second.destroy();
+                second.waitFor();
+            }
+        }
+        Expected exp = expected(records, KafkaFixture.tempDir("expected-crash"));
+        assertThat(exp.alerts()).isNotEmpty();
+        assertThat(committedChanges(ns)).isEqualTo(exp.changes());
+        assertThat(committedAlerts(ns)).isEqualTo(exp.alerts());
+    }
+
+    static Process spawn(String appId, Path state) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.iommutracker",
+                "-cp", System.getProperty("java.class.path"), CrashChild.class.getName(),
+                KafkaFixture.bootstrapServers(), appId, state.toString());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(KafkaFixture.buildDir().resolve("crash-child-" + appId + ".log").toFile());
+        return pb.start();
+    }
+
+    @Test
+    void shouldDeadLetterPoisonPillsWithReasonsAndProcessTheRest() throws Exception {
+        String ns = "poison-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(6).withNamespace(ns)
+                .withBadRecords(0.05, 0.05));
+        List<FleetSimulator.SimRecord> records = Cluster.generate(sim, 600, T0);
+        long garbage = records.stream().filter(FleetSimulator.SimRecord::garbage).count();
+        String appId = "it-poison-" + UUID.randomUUID();
+        try (TrackerApp app = new TrackerApp(config(appId)).start()) {
+            Cluster.produce(records);
+            Cluster.await("caught up", Duration.ofSeconds(90), () -> Cluster.caughtUp(appId));
+        }
+        List<ConsumerRecord<byte[], byte[]>> dlq = Cluster.readCommitted(Topics.DEAD_LETTER.name()).stream()
+                .filter(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith(ns)).toList();
+        Expected exp = expected(records, KafkaFixture.tempDir("expected-poison"));
+        assertThat(garbage).isPositive();
+        assertThat(dlq).hasSize(exp.deadLetters());
+        assertThat(dlq.stream().filter(r -> header(r, DlqHeaders.STAGE).equals("DECODE")).count()).isEqualTo(garbage);
+        assertThat(dlq).anyMatch(r -> header(r, DlqHeaders.REASON).startsWith("UNKNOWN_DEVICE"));
+        for (ConsumerRecord<byte[], byte[]> r : dlq) {
+            assertThat(header(r, DlqHeaders.SOURCE_TOPIC)).isEqualTo(Topics.TELEMETRY.name());
+            assertThat(Integer.parseInt(header(r, DlqHeaders.SOURCE_PARTITION))).isBetween(0, 7);
+            assertThat(Long.parseLong(header(r, DlqHeaders.SOURCE_OFFSET))).isNotNegative();
+        }
+        assertThat(committedChanges(ns)).isEqualTo(exp.changes());
+    }
+
+    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}
