@@ -174,8 +174,34 @@ class TrackerIntegrationTest {
         }
         Expected exp = expected(records, KafkaFixture.tempDir("expected-crash"));
         assertThat(exp.alerts()).isNotEmpty();
-        assertThat(committedChanges(ns)).isEqualTo(exp.changes());
+        Map<String, List<String>> actual = committedChanges(ns);
+        diagnose(actual, exp.changes());
+        assertThat(actual).isEqualTo(exp.changes());
         assertThat(committedAlerts(ns)).isEqualTo(exp.alerts());
+    }
+
+    /** On a mismatch, logs where the first difference is and every copy of it on the topic, committed or not. */
+    static void diagnose(Map<String, List<String>> actual, Map<String, List<String>> expected) {
+        for (String host : expected.keySet()) {
+            List<String> a = actual.getOrDefault(host, List.of());
+            List<String> e = expected.get(host);
+            if (a.equals(e)) {
+                continue;
+            }
+            int i = 0;
+            while (i < Math.min(a.size(), e.size()) && a.get(i).equals(e.get(i))) {
+                i++;
+            }
+            org.slf4j.LoggerFactory.getLogger(TrackerIntegrationTest.class).error("host {}: first difference at #{} of {}/{}:\n expected {}\n actual   {}",
+                    host, i, e.size(), a.size(), i < e.size() ? e.get(i) : "-", i < a.size() ? a.get(i) : "-");
+            for (ConsumerRecord<byte[], byte[]> r : Cluster.read(Topics.CHANGES.name(), "read_uncommitted")) {
+                IommuChange c = Topics.CHANGES.valueSerde().deserializer().deserialize(r.topic(), r.value());
+                if (c.getHostId().equals(host) && c.getSequence() <= 3) {
+                    org.slf4j.LoggerFactory.getLogger(TrackerIntegrationTest.class).error("uncommitted view p{}@{}: {}", r.partition(), r.offset(), c);
+                }
+            }
+            return;
+        }
     }
 
     static Process spawn(String appId, Path state) throws Exception {
