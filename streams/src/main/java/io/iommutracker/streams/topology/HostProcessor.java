@@ -48,7 +48,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     private static final Logger log = LoggerFactory.getLogger(HostProcessor.class);
     private static final AvroSerde<PciEvent> EVENTS = (AvroSerde<PciEvent>) Topics.TELEMETRY.valueSerde();
-    private static final int CACHE_HOSTS = 4096;
+    private static final int CACHE_HOSTS = Integer.getInteger("iommutracker.streams.hostCache", 4096);
 
     private final HostEngine engine;
     private final Duration silentTimeout;
@@ -78,7 +78,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         this.cache = new LinkedHashMap<>(256, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
-                return size() > CACHE_HOSTS;
+                return size() > CACHE_HOSTS || CACHE_HOSTS == 0;
             }
         };
         if (!silentTimeout.isZero() && !silentTimeout.isNegative()) {

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
 /** The tracker on a real broker: scale-out, crash recovery under exactly-once, and poison pills. */
 class TrackerIntegrationTest {
 
-    static final long T0 = TrackerTestDriver.T0;
+    // event times must be recent: output topics have time retention, and records older than it are deleted at once
+    static final long T0 = System.currentTimeMillis() - 3_600_000L;
 
     @BeforeAll
     static void topics() {
@@ -207,6 +208,7 @@ class TrackerIntegrationTest {
     static Process spawn(String appId, Path state) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.iommutracker",
+                "-Diommutracker.streams.hostCache=" + Integer.getInteger("iommutracker.streams.hostCache", 4096),
                 "-cp", System.getProperty("java.class.path"), CrashChild.class.getName(),
                 KafkaFixture.bootstrapServers(), appId, state.toString());
         pb.redirectErrorStream(true);
