@@ -30,13 +30,20 @@ public final class HostModel {
 
     HostModel(String hostId, long lastSequence, long lastObservedAt, boolean degraded, boolean decommissioned,
               HostDescribed host, Topology topo, KernelGroups kernel, LiveClusters clusters, LongTrie<DmaReport> dma) {
+        this(hostId, lastSequence, lastObservedAt, degraded, decommissioned, host,
+                KernelCommandLine.parse(host == null ? "" : host.getCommandLine()), topo, kernel, clusters, dma);
+    }
+
+    private HostModel(String hostId, long lastSequence, long lastObservedAt, boolean degraded, boolean decommissioned,
+                      HostDescribed host, KernelCommandLine cmdline, Topology topo, KernelGroups kernel,
+                      LiveClusters clusters, LongTrie<DmaReport> dma) {
         this.hostId = hostId;
         this.lastSequence = lastSequence;
         this.lastObservedAt = lastObservedAt;
         this.degraded = degraded;
         this.decommissioned = decommissioned;
         this.host = host;
-        this.cmdline = KernelCommandLine.parse(host == null ? "" : host.getCommandLine());
+        this.cmdline = cmdline;
         this.topo = topo;
         this.kernel = kernel;
         this.clusters = clusters;
@@ -49,11 +56,13 @@ public final class HostModel {
     }
 
     HostModel with(HostDescribed h, Topology t, KernelGroups k, LiveClusters c, LongTrie<DmaReport> d) {
-        return new HostModel(hostId, lastSequence, lastObservedAt, degraded, decommissioned, h, t, k, c, d);
+        // The command line is parsed once per HostDescribed, not once per event.
+        KernelCommandLine cl = h == host ? cmdline : KernelCommandLine.parse(h == null ? "" : h.getCommandLine());
+        return new HostModel(hostId, lastSequence, lastObservedAt, degraded, decommissioned, h, cl, t, k, c, d);
     }
 
     HostModel stamped(long sequence, long observedAt, boolean deg, boolean decom) {
-        return new HostModel(hostId, sequence, observedAt, deg, decom, host, topo, kernel, clusters, dma);
+        return new HostModel(hostId, sequence, observedAt, deg, decom, host, cmdline, topo, kernel, clusters, dma);
     }
 
     public String hostId() {

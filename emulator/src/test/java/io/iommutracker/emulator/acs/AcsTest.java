@@ -1,0 +1,72 @@
+package io.iommutracker.emulator.acs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.iommutracker.avro.PcieType;
+import io.iommutracker.emulator.RuleSet;
+import io.iommutracker.emulator.cmdline.KernelCommandLine;
+import io.iommutracker.emulator.model.Bdf;
+import io.iommutracker.emulator.model.Device;
+import io.iommutracker.emulator.model.Topology;
+import io.iommutracker.emulator.synth.PciDevices;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class AcsTest {
+
+    private static final AcsPolicy MAINLINE = new AcsPolicy(RuleSet.MAINLINE, Optional.empty(), false);
+
+    private static Device dev(PciDevices b) {
+        var info = b.build();
+        return new Device(Bdf.parse(info.getBdf()), info, 0, null);
+    }
+
+    private static boolean enabled(PciDevices b) {
+        Device d = dev(b);
+        return Acs.enabled(d, AcsFlags.REQ_ACS_FLAGS, Topology.empty().with(d), MAINLINE);
+    }
+
+    @Test
+    void flagsEnabledMasksRequestWithCapAndEgressControl() {
+        assertThat(Acs.flagsEnabled(dev(PciDevices.at("00:01.0").acs(0x1d, 0x1d)), 0x1d)).isTrue();
+        assertThat(Acs.flagsEnabled(dev(PciDevices.at("00:01.0").acs(0x1d, 0x19)), 0x1d)).isFalse();
+        assertThat(Acs.flagsEnabled(dev(PciDevices.at("00:01.0").acs(0x0c, 0x0c)), 0x1d)).isTrue();
+        assertThat(Acs.flagsEnabled(dev(PciDevices.at("00:01.0").acs(0, 0)), 0x3d)).isFalse(); // EC is always requested
+        assertThat(Acs.flagsEnabled(dev(PciDevices.at("00:01.0")), 0x1d)).isFalse();
+    }
+
+    @Test
+    void perTypeRules() {
+        assertThat(enabled(PciDevices.at("00:01.0").rootPort(1, 1))).isFalse();
+        assertThat(enabled(PciDevices.at("00:01.0").ids(0x10ee, 1).endpoint())).isTrue();
+        assertThat(enabled(PciDevices.at("00:01.0").ids(0x10ee, 1).endpoint().multifunction())).isFalse();
+        assertThat(enabled(PciDevices.at("00:01.0").ids(0x10ee, 1).type(PcieType.NOT_PCIE))).isFalse();
+        assertThat(enabled(PciDevices.at("00:01.0").ids(0x10ee, 1).type(PcieType.PCIE_TO_PCI_BRIDGE).bridge(1, 1))).isFalse();
+    }
+
+    @Test
+    void quirkTableAnswersBeforeTheCapability() {
+        // Zhaoxin listed ports are isolated, unlisted ones answer "not enabled" even with a perfect ACS cap.
+        assertThat(enabled(PciDevices.at("00:01.0").ids(0x1d17, 0x0715).rootPort(1, 1))).isTrue();
+        assertThat(enabled(PciDevices.at("00:01.0").ids(0x1d17, 0x0722).rootPort(1, 1).acsOn())).isFalse();
+        // Wangxun NICs: listed ids isolate their functions, others are "not enabled".
+        assertThat(enabled(PciDevices.at("00:01.0").ids(0x8088, 0x1001).multifunction())).isTrue();
+        assertThat(enabled(PciDevices.at("00:01.0").ids(0x8088, 0x0200).acsOn())).isFalse();
+        // Intel I350 functions are covered by mf_endpoint_acs.
+        assertThat(enabled(PciDevices.at("00:01.0").ids(0x8086, 0x1521).multifunction())).isTrue();
+        // Cavium ThunderX root ports.
+        assertThat(enabled(PciDevices.at("00:01.0").ids(0x177d, 0xa100).rootPort(1, 1))).isTrue();
+    }
+
+    @Test
+    void kernelEnablingSetsAdvertisedControlsOnlyWhenAnIommuAskedForThem() {
+        var intel = io.iommutracker.avro.HostDescribed.newBuilder().setPlatform(io.iommutracker.avro.IommuPlatform.INTEL_VT_D).build();
+        Device port = dev(PciDevices.at("00:01.0").rootPort(1, 1).acs(0x5f, 0));
+        Device on = AcsEnabling.enable(port, intel, KernelCommandLine.NONE);
+        assertThat(on.acsCtrl()).isEqualTo(0x1d); // SV|RR|CR|UF, not TB/EC/DT
+        assertThat(AcsEnabling.enable(port, intel, KernelCommandLine.parse("pci=noats")).acsCtrl()).isEqualTo(0x1f);
+        assertThat(AcsEnabling.enable(port, null, KernelCommandLine.NONE).acsCtrl()).isZero();
+        // Command-line overrides apply even without an IOMMU.
+        assertThat(AcsEnabling.enable(port, null, KernelCommandLine.parse("pci=config_acs=1x1@00:01.0")).acsCtrl()).isEqualTo(0x05);
+    }
+}
