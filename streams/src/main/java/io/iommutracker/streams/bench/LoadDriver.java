@@ -31,8 +31,10 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /**
  * Benchmark: on one broker and with the same serdes and processing guarantee, measures (1) end-to-end throughput of the
@@ -136,6 +138,8 @@ public final class LoadDriver {
 
     private Properties streamsProps(String appId) {
         Properties p = config(appId).streamsConfig();
+        // the passthrough decodes in its source, so it skips the simulator's garbage instead of dead-lettering it
+        p.put("default.deserialization.exception.handler", LogAndContinueExceptionHandler.class.getName());
         return p;
     }
 
@@ -151,7 +155,8 @@ public final class LoadDriver {
     /** Events/s between the warm-up mark and the end of the preloaded range, from the application's committed offsets. */
     private double throughput(Topology topology, String appId, long start, long end) throws Exception {
         long warm = start + (long) ((end - start) * options.warmup());
-        try (KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId))) {
+        KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId));
+        try {
             streams.start();
             long t0 = 0;
             long c0 = 0;
@@ -162,13 +167,23 @@ public final class LoadDriver {
                     t0 = now;
                     c0 = c;
                 }
+                if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+                    throw new IllegalStateException(appId + " stopped: " + streams.state());
+                }
                 if (c >= end) {
                     double secs = (now - t0) / 1e9;
                     return (c - c0) / Math.max(secs, 1e-3);
                 }
                 Thread.sleep(50);
             }
+        } finally {
+            leave(streams);
         }
+    }
+
+    private static void leave(KafkaStreams streams) {
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
     }
 
     private Latency latency(Topology topology, String appId, String outputTopic, FleetSimulator sim, double rate,
@@ -178,9 +193,12 @@ public final class LoadDriver {
         cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         cp.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID());
         List<Long> samples = Collections.synchronizedList(new ArrayList<>());
-        try (KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId));
-             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId));
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             streams.start();
+            while (streams.state() != KafkaStreams.State.RUNNING) {
+                Thread.sleep(50);
+            }
             long caughtUp = offsets(null);
             while (offsets(appId) < caughtUp) {
                 Thread.sleep(50);
@@ -212,6 +230,8 @@ public final class LoadDriver {
                     drainUntil = System.currentTimeMillis() + 2000;
                 }
             }
+        } finally {
+            leave(streams);
         }
         return percentiles(samples);
     }

@@ -1,6 +1,7 @@
 package io.iommutracker.streams.topology;
 
 import io.iommutracker.avro.Alert;
+import io.iommutracker.avro.Heartbeat;
 import io.iommutracker.avro.HostDecommissioned;
 import io.iommutracker.avro.HostSnapshot;
 import io.iommutracker.avro.HostView;
@@ -47,7 +48,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     private static final Logger log = LoggerFactory.getLogger(HostProcessor.class);
     private static final AvroSerde<PciEvent> EVENTS = (AvroSerde<PciEvent>) Topics.TELEMETRY.valueSerde();
-    private static final int CACHE_HOSTS = 4096;
+    private static final int CACHE_HOSTS = Integer.getInteger("iommutracker.streams.hostCache", 4096);
 
     private final HostEngine engine;
     private final Duration silentTimeout;
@@ -59,7 +60,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     /** Deserialised hot hosts; valid only while the stored sequence matches (a rolled-back transaction changes it). */
     private Map<String, Cached> cache;
 
-    private record Cached(long sequence, HostEngine.Host host, HostView view) {
+    private record Cached(long sequence, HostEngine.Host host, HostView view, byte[] bytes) {
     }
 
     HostProcessor(HostEngine engine, Duration silentTimeout) {
@@ -77,7 +78,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         this.cache = new LinkedHashMap<>(256, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
-                return size() > CACHE_HOSTS;
+                return size() > CACHE_HOSTS || CACHE_HOSTS == 0;
             }
         };
         if (!silentTimeout.isZero() && !silentTimeout.isNegative()) {
@@ -135,11 +136,15 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             state = prior == null ? engine.empty(host) : engine.fromBytes(prior.state());
             before = views.get(host);
         }
+        byte[] stateBytes = prior == null ? null : prior.state();
         HostFacts facts = prior == null ? HostFacts.NONE : prior.facts();
         HostEngine.Host next = state;
         try {
-            next = state.apply(event);
-            facts = facts.after(event);
+            // a heartbeat carries nothing to apply: skip the emulator and keep the stored bytes
+            if (!(event.getPayload() instanceof Heartbeat) || prior == null) {
+                next = state.apply(event);
+                facts = facts.after(event);
+            }
         } catch (EventRejectedException e) {
             deadLetter(record, DeadLetters.Stage.APPLY, e.getMessage());
         } catch (RuntimeException e) {
@@ -160,9 +165,10 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         List<Condition> conditions = AlertRules.evaluate(host, view, facts, gap, null);
         AlertReconciler.Outcome outcome = AlertReconciler.reconcile(firing, conditions, alerts::get, at);
         publishAlerts(outcome.emit(), at);
-        HostRecord updated = new HostRecord(event.getSequence(), at, gap, false, facts, outcome.firing(), next.toBytes());
+        byte[] nextBytes = next == state && stateBytes != null ? stateBytes : next.toBytes();
+        HostRecord updated = new HostRecord(event.getSequence(), at, gap, false, facts, outcome.firing(), nextBytes);
         states.put(host, updated.toBytes());
-        cache.put(host, new Cached(event.getSequence(), next, view));
+        cache.put(host, new Cached(event.getSequence(), next, view, nextBytes));
     }
 
     private static HostView stamped(HostView view, PciEvent event, boolean degraded) {

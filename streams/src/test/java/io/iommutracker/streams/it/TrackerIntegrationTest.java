@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
 /** The tracker on a real broker: scale-out, crash recovery under exactly-once, and poison pills. */
 class TrackerIntegrationTest {
 
-    static final long T0 = TrackerTestDriver.T0;
+    // event times must be recent: output topics have time retention, and records older than it are deleted at once
+    static final long T0 = System.currentTimeMillis() - 3_600_000L;
 
     @BeforeAll
     static void topics() {
@@ -174,13 +175,40 @@ class TrackerIntegrationTest {
         }
         Expected exp = expected(records, KafkaFixture.tempDir("expected-crash"));
         assertThat(exp.alerts()).isNotEmpty();
-        assertThat(committedChanges(ns)).isEqualTo(exp.changes());
+        Map<String, List<String>> actual = committedChanges(ns);
+        diagnose(actual, exp.changes());
+        assertThat(actual).isEqualTo(exp.changes());
         assertThat(committedAlerts(ns)).isEqualTo(exp.alerts());
+    }
+
+    /** On a mismatch, logs where the first difference is and every copy of it on the topic, committed or not. */
+    static void diagnose(Map<String, List<String>> actual, Map<String, List<String>> expected) {
+        for (String host : expected.keySet()) {
+            List<String> a = actual.getOrDefault(host, List.of());
+            List<String> e = expected.get(host);
+            if (a.equals(e)) {
+                continue;
+            }
+            int i = 0;
+            while (i < Math.min(a.size(), e.size()) && a.get(i).equals(e.get(i))) {
+                i++;
+            }
+            org.slf4j.LoggerFactory.getLogger(TrackerIntegrationTest.class).error("host {}: first difference at #{} of {}/{}:\n expected {}\n actual   {}",
+                    host, i, e.size(), a.size(), i < e.size() ? e.get(i) : "-", i < a.size() ? a.get(i) : "-");
+            for (ConsumerRecord<byte[], byte[]> r : Cluster.read(Topics.CHANGES.name(), "read_uncommitted")) {
+                IommuChange c = Topics.CHANGES.valueSerde().deserializer().deserialize(r.topic(), r.value());
+                if (c.getHostId().equals(host) && c.getSequence() <= 3) {
+                    org.slf4j.LoggerFactory.getLogger(TrackerIntegrationTest.class).error("uncommitted view p{}@{}: {}", r.partition(), r.offset(), c);
+                }
+            }
+            return;
+        }
     }
 
     static Process spawn(String appId, Path state) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.iommutracker",
+                "-Diommutracker.streams.hostCache=" + Integer.getInteger("iommutracker.streams.hostCache", 4096),
                 "-cp", System.getProperty("java.class.path"), CrashChild.class.getName(),
                 KafkaFixture.bootstrapServers(), appId, state.toString());
         pb.redirectErrorStream(true);
