@@ -1,12 +1,10 @@
 package io.iommutracker.app;
 
-import io.iommutracker.kafka.EmbeddedKafka;
 import io.iommutracker.kafka.TopicSetup;
-import io.iommutracker.schemas.Topic;
 import io.iommutracker.schemas.Topics;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -22,10 +20,13 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
 
+    @Mixin
+    TrackerOptions tracker = new TrackerOptions();
+
     @Option(names = "--partitions", defaultValue = "8", description = "Partitions of the topics created (default: ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--exit-after-start", hidden = true, description = "Start, report and stop (for tests).")
+    @Option(names = "--exit-after-start", hidden = true, description = "Start, wait for RUNNING, report and stop (for tests).")
     boolean exitAfterStart;
 
     @Spec
@@ -34,38 +35,22 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        EmbeddedKafka broker = null;
-        String bootstrap = kafka.bootstrapServers;
-        if (kafka.embedded()) {
-            broker = kafka.startEmbedded();
-            bootstrap = broker.bootstrapServers();
-            out.println("embedded Kafka broker: " + bootstrap + " (data in " + broker.dataDir() + ")");
-        } else {
-            out.println("Kafka cluster: " + bootstrap);
-        }
-        Properties client = kafka.clientProperties(bootstrap);
-        TopicSetup.Result topics = TopicSetup.ensure(client, specs(partitions), kafka.replicationFactor);
-        for (Topic<?, ?> t : Topics.ALL) {
-            String state = topics.created().contains(t.name()) ? "created" : "exists ";
-            out.printf("topic %-22s %s  %s%n", t.name(), state, t.config());
-        }
+        long t0 = System.nanoTime();
+        Tracker t = Tracker.start(kafka, tracker, partitions, out);
+        boolean running = t.awaitRunning(Duration.ofSeconds(60));
+        out.printf("%s after %d ms; Ctrl-C to stop%n", running ? "RUNNING" : "not RUNNING yet (" + t.app.state() + ")",
+                (System.nanoTime() - t0) / 1_000_000);
         out.flush();
-        CountDownLatch stop = new CountDownLatch(1);
-        EmbeddedKafka b = broker;
-        Thread hook = new Thread(() -> {
-            if (b != null) {
-                b.close();
-            }
-            stop.countDown();
-        }, "iommu-tracker-shutdown");
         if (exitAfterStart) {
-            hook.run();
-            return 0;
+            t.close();
+            return running ? 0 : 1;
         }
-        Runtime.getRuntime().addShutdownHook(hook);
-        out.println("running; Ctrl-C to stop");
-        out.flush();
-        stop.await();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            t.close();
+            stopped.countDown();
+        }, "iommu-tracker-shutdown"));
+        stopped.await();
         return 0;
     }
 

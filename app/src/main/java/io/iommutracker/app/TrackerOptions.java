@@ -1,0 +1,82 @@
+package io.iommutracker.app;
+
+import io.iommutracker.streams.TrackerConfig;
+import io.iommutracker.streams.api.ApiConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Options of the Streams application and its query API, shared by run and demo. */
+final class TrackerOptions {
+
+    @Option(names = "--application-id", defaultValue = TrackerConfig.DEFAULT_APPLICATION_ID,
+            description = "Kafka Streams application id; instances with the same id share the partitions (default: ${DEFAULT-VALUE}).")
+    String applicationId;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Kafka Streams state directory (default: <data-dir>/streams).")
+    Path stateDir;
+
+    @Option(names = "--processing-guarantee", defaultValue = "exactly_once_v2",
+            description = "exactly_once_v2 or at_least_once (default: ${DEFAULT-VALUE}).")
+    String processingGuarantee;
+
+    @Option(names = "--silent-after", defaultValue = "10m", paramLabel = "DURATION",
+            description = "Raise HOST_SILENT when a host's events stop for this long, measured in event time (default: ${DEFAULT-VALUE}).")
+    String silentAfter;
+
+    @Option(names = "--http-host", defaultValue = "127.0.0.1", description = "Address the query API listens on (default: ${DEFAULT-VALUE}).")
+    String httpHost;
+
+    @Option(names = "--http-port", defaultValue = "8080", description = "Port of the query API; 0 = any free port (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--advertised-host", paramLabel = "HOST",
+            description = "Host name other instances use to reach this one's API (default: --http-host, or the host name when that is 0.0.0.0).")
+    String advertisedHost;
+
+    TrackerConfig trackerConfig(String bootstrap, Path dataDir, KafkaOptions kafka, int apiPort) {
+        String adv = advertisedHost != null ? advertisedHost
+                : "0.0.0.0".equals(httpHost) ? hostName() : httpHost;
+        TrackerConfig c = TrackerConfig.defaults(bootstrap)
+                .withApplicationId(applicationId)
+                .withStateDir(stateDir != null ? stateDir : dataDir.resolve("streams"))
+                .withProcessingGuarantee(processingGuarantee)
+                .withSilentTimeout(AgentCommand.parseDuration(silentAfter))
+                .withApplicationServer(adv + ":" + apiPort)
+                .withTopicReplicationFactor(kafka.replicationFactor);
+        if (kafka.kafkaConfig != null) {
+            c = c.withExtraPropertiesFile(kafka.kafkaConfig);
+        }
+        return c;
+    }
+
+    ApiConfig apiConfig(int port) {
+        String adv = advertisedHost != null ? advertisedHost : "0.0.0.0".equals(httpHost) ? hostName() : httpHost;
+        return ApiConfig.of(httpHost, port).withAdvertised(adv, port);
+    }
+
+    /** The API port: the one asked for, or a free one when 0 (so application.server can name it before start). */
+    int resolvePort() {
+        if (httpPort != 0) {
+            return httpPort;
+        }
+        try (var s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static Duration duration(String s) {
+        return AgentCommand.parseDuration(s);
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}
