@@ -28,9 +28,6 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     TrackerOptions tracker = new TrackerOptions();
 
-    @Option(names = "--partitions", defaultValue = "8", description = "Partitions of the topics created (default: ${DEFAULT-VALUE}).")
-    int partitions;
-
     @Option(names = "--hosts", defaultValue = "200", description = "Simulated hosts (default: ${DEFAULT-VALUE}).")
     int hosts;
 
@@ -59,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Tracker t = Tracker.start(kafka, tracker, partitions, out);
+        Tracker t = Tracker.start(kafka, tracker, out);
         try {
             if (!noConnect) {
                 Path work = kafka.dataDir.resolve("connect").toAbsolutePath();

@@ -23,9 +23,6 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     TrackerOptions tracker = new TrackerOptions();
 
-    @Option(names = "--partitions", defaultValue = "8", description = "Partitions of the topics created (default: ${DEFAULT-VALUE}).")
-    int partitions;
-
     @Option(names = "--exit-after-start", hidden = true, description = "Start, wait for RUNNING, report and stop (for tests).")
     boolean exitAfterStart;
 
@@ -36,7 +33,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
-        Tracker t = Tracker.start(kafka, tracker, partitions, out);
+        Tracker t = Tracker.start(kafka, tracker, out);
         boolean running = t.awaitRunning(Duration.ofSeconds(60));
         out.printf("%s after %d ms; Ctrl-C to stop%n", running ? "RUNNING" : "not RUNNING yet (" + t.app.state() + ")",
                 (System.nanoTime() - t0) / 1_000_000);

@@ -32,7 +32,7 @@ final class Tracker implements AutoCloseable {
         this.api = api;
     }
 
-    static Tracker start(KafkaOptions kafka, TrackerOptions opts, int partitions, PrintWriter out) {
+    static Tracker start(KafkaOptions kafka, TrackerOptions opts, PrintWriter out) {
         EmbeddedKafka broker = null;
         String bootstrap = kafka.bootstrapServers;
         if (kafka.embedded()) {
@@ -45,7 +45,7 @@ final class Tracker implements AutoCloseable {
         out.flush();
         try {
             Properties client = kafka.clientProperties(bootstrap);
-            TopicSetup.Result topics = TopicSetup.ensure(client, RunCommand.specs(partitions), kafka.replicationFactor);
+            TopicSetup.Result topics = TopicSetup.ensure(client, RunCommand.specs(opts.partitions), kafka.replicationFactor);
             for (Topic<?, ?> t : Topics.ALL) {
                 String state = topics.created().contains(t.name()) ? "created" : "exists ";
                 out.printf("topic %-22s %s  %s%n", t.name(), state, t.config());

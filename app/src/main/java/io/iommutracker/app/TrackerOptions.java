@@ -9,6 +9,9 @@ import picocli.CommandLine.Option;
 /** Options of the Streams application and its query API, shared by run and demo. */
 final class TrackerOptions {
 
+    @Option(names = "--partitions", defaultValue = "8", description = "Partitions of the topics created (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
     @Option(names = "--application-id", defaultValue = TrackerConfig.DEFAULT_APPLICATION_ID,
             description = "Kafka Streams application id; instances with the same id share the partitions (default: ${DEFAULT-VALUE}).")
     String applicationId;
