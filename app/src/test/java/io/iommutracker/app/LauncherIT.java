@@ -20,11 +20,14 @@ class LauncherIT {
         StringWriter out = new StringWriter();
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(new PrintWriter(out));
-        int rc = cl.execute("run", "--exit-after-start", "--bootstrap-servers", KafkaFixture.bootstrapServers(), "--partitions", "4");
+        int rc = cl.execute("run", "--exit-after-start", "--bootstrap-servers", KafkaFixture.bootstrapServers(), "--partitions", "4",
+                "--http-port", "0", "--application-id", "launcher-" + java.util.UUID.randomUUID(),
+                "--data-dir", KafkaFixture.tempDir("launcher").toString());
         assertThat(rc).isZero();
         for (var t : Topics.ALL) {
             assertThat(out.toString()).contains("topic " + t.name());
         }
+        assertThat(out.toString()).contains("query API: http://127.0.0.1:").contains("RUNNING after");
         try (Admin admin = Admin.create(KafkaFixture.clientProperties())) {
             Set<String> names = Set.copyOf(Topics.ALL.stream().map(t -> t.name()).toList());
             var desc = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
