@@ -1,5 +1,6 @@
 package io.iommutracker.streams.sim;
 
+import io.iommutracker.avro.AcsCapability;
 import io.iommutracker.avro.AcsControlChanged;
 import io.iommutracker.avro.Bar;
 import io.iommutracker.avro.BarKind;
@@ -314,7 +315,7 @@ final class SimHost {
                 b.setBars(List.of(bar0.get(bdf)));
             }
             if (acsCtrl.containsKey(bdf)) {
-                b.setAcs(io.iommutracker.avro.AcsCapability.newBuilder(b.getAcs()).setCtrl(acsCtrl.get(bdf)).build());
+                b.setAcs(AcsCapability.newBuilder(b.getAcs()).setCtrl(acsCtrl.get(bdf)).build());
             }
             if (assigned.containsKey(bdf)) {
                 b.setDriver("vfio-pci").setOwner(new Owner(OwnerKind.VFIO, assigned.get(bdf)));
