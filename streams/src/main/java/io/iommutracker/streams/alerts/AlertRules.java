@@ -53,7 +53,7 @@ public final class AlertRules {
             }
             isolation(hostId, view, devices, out);
             staleGroups(hostId, view, devices, out);
-            reservedConflicts(hostId, view, facts, out);
+            reservedConflicts(hostId, view, devices, facts, out);
             for (DeviceView d : devices.values()) {
                 GroupView g = d.getKernelGroup() == null ? null : kernel.get(d.getKernelGroup());
                 requireDirect(hostId, d, g, out);
@@ -147,14 +147,21 @@ public final class AlertRules {
         }
     }
 
-    /** DMA mappings that land in a reserved region of the device's group (only relaxable direct maps are allowed). */
-    private static void reservedConflicts(String host, HostView view, HostFacts facts, List<Condition> out) {
+    /**
+     * DMA mappings of an assigned device's owner that land in a reserved region of the device's group (only relaxable
+     * direct maps are allowed). Only the current owner's report counts: a VM's mappings stop applying to a device once
+     * it is unbound from that VM's container, even if the VMM never withdraws them.
+     */
+    private static void reservedConflicts(String host, HostView view, Map<String, DeviceView> devices, HostFacts facts,
+                                          List<Condition> out) {
         for (GroupView g : view.getKernelGroups()) {
             for (String bdf : g.getDevices()) {
-                List<HostFacts.Span> maps = facts.mappingsOf(bdf);
-                if (maps.isEmpty()) {
+                DeviceView d = devices.get(bdf);
+                HostFacts.Mappings report = d == null || !assigned(d.getOwner()) ? null : facts.dma().get(d.getOwner().getId());
+                if (report == null || !report.devices().contains(bdf)) {
                     continue;
                 }
+                List<HostFacts.Span> maps = report.ranges();
                 Map<String, String> evidence = new LinkedHashMap<>();
                 for (ResvRegion r : g.getReservedRegions()) {
                     if (r.getType() == ResvType.DIRECT_RELAXABLE) {

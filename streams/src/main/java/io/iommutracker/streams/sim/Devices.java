@@ -49,6 +49,12 @@ final class Devices {
                 .setVendorId(0x8086).setDeviceId(0x347a).build();
     }
 
+    /** An Ampere Altra root port (not one of the X-Gene ids the kernel's ACS quirk matches). */
+    static PciDeviceInfo armRootPort(String bdf, int secondary, int subordinate, long memBase, long memLimit) {
+        return PciDeviceInfo.newBuilder(port(bdf, PcieType.ROOT_PORT, 0, secondary, subordinate, memBase, memLimit, true))
+                .setVendorId(0x1def).setDeviceId(0xe101).build();
+    }
+
     static PciDeviceInfo gpu(String bdf, long base) {
         return endpoint(bdf, 0x10de, 0x2330, 0x030200, base, 0x1000000L, "nvidia");
     }

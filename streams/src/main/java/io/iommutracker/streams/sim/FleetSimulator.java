@@ -35,28 +35,40 @@ public final class FleetSimulator {
      * @param eventsPerSecond target production rate of {@link #run}
      * @param garbageRatio    share of records that are not Avro at all
      * @param unknownBdfRatio share of events naming a device the host does not have
+     * @param gapRatio        share of events preceded by a lost one (a sequence gap the host heals with a snapshot)
+     * @param silenceRatio    share of events after which the chosen host goes quiet for {@code silence}
+     * @param silence         how long a quiet host sends nothing, in event time
      */
     public record Options(int hosts, double eventsPerSecond, long seed, double garbageRatio, double unknownBdfRatio,
-                          String namespace) {
+                          String namespace, double gapRatio, double silenceRatio, Duration silence) {
         public static Options defaults() {
-            return new Options(200, 500, 42, 0.002, 0.002, "");
+            // at the demo's 500 events/s: a gap every few seconds, a host going quiet for 12 minutes every 40 s or so
+            return new Options(200, 500, 42, 0.002, 0.002, "", 0.0005, 0.00005, Duration.ofMinutes(12));
         }
 
         /** Prefixes every host id, so several fleets can share one cluster. */
         public Options withNamespace(String prefix) {
-            return new Options(hosts, eventsPerSecond, seed, garbageRatio, unknownBdfRatio, prefix);
+            return new Options(hosts, eventsPerSecond, seed, garbageRatio, unknownBdfRatio, prefix, gapRatio, silenceRatio, silence);
         }
 
         public Options withHosts(int n) {
-            return new Options(n, eventsPerSecond, seed, garbageRatio, unknownBdfRatio, namespace);
+            return new Options(n, eventsPerSecond, seed, garbageRatio, unknownBdfRatio, namespace, gapRatio, silenceRatio, silence);
         }
 
         public Options withRate(double perSecond) {
-            return new Options(hosts, perSecond, seed, garbageRatio, unknownBdfRatio, namespace);
+            return new Options(hosts, perSecond, seed, garbageRatio, unknownBdfRatio, namespace, gapRatio, silenceRatio, silence);
         }
 
         public Options withBadRecords(double garbage, double unknownBdf) {
-            return new Options(hosts, eventsPerSecond, seed, garbage, unknownBdf, namespace);
+            return new Options(hosts, eventsPerSecond, seed, garbage, unknownBdf, namespace, gapRatio, silenceRatio, silence);
+        }
+
+        public Options withGaps(double ratio) {
+            return new Options(hosts, eventsPerSecond, seed, garbageRatio, unknownBdfRatio, namespace, ratio, silenceRatio, silence);
+        }
+
+        public Options withSilences(double ratio, Duration length) {
+            return new Options(hosts, eventsPerSecond, seed, garbageRatio, unknownBdfRatio, namespace, gapRatio, ratio, length);
         }
     }
 
@@ -77,7 +89,7 @@ public final class FleetSimulator {
         this.options = options;
         this.random = new Random(options.seed());
         HostKind[] mix = {HostKind.GPU_SERVER, HostKind.GPU_SERVER, HostKind.NVME_JBOF, HostKind.SRIOV_NIC,
-                HostKind.SRIOV_NIC, HostKind.TB_LAPTOP, HostKind.GPU_SERVER, HostKind.NVME_JBOF};
+                HostKind.SRIOV_NIC, HostKind.TB_LAPTOP, HostKind.GPU_SERVER, HostKind.NVME_JBOF, HostKind.ARM_SERVER};
         for (int i = 0; i < options.hosts(); i++) {
             HostKind kind = mix[i % mix.length];
             hosts.add(new SimHost(options.namespace() + String.format("%s-%04d", kind.name().toLowerCase().replace('_', '-'), i), kind,
@@ -96,15 +108,30 @@ public final class FleetSimulator {
 
     /** The next record, stamped with event time {@code nowMillis}. */
     public SimRecord next(long nowMillis) {
-        SimHost h = hosts.get(random.nextInt(hosts.size()));
+        int start = random.nextInt(hosts.size());
+        SimHost h = hosts.get(start);
+        // a quiet host is passed over for the next one that may speak
+        for (int i = 1; i < hosts.size() && h.quietUntil > nowMillis; i++) {
+            h = hosts.get((start + i) % hosts.size());
+        }
+        if (h.quietUntil > nowMillis) {
+            h = hosts.get(start); // every host is quiet: the drawn one speaks anyway
+        }
         byte[] key = h.hostId.getBytes(StandardCharsets.UTF_8);
         if (random.nextDouble() < options.garbageRatio()) {
             byte[] junk = new byte[16 + random.nextInt(48)];
             random.nextBytes(junk);
             return new SimRecord(h.hostId, key, junk, nowMillis, null);
         }
-        PciEvent e = new PciEvent(h.hostId, h.nextSequence(), Instant.ofEpochMilli(nowMillis), "simulator",
+        if (random.nextDouble() < options.gapRatio()) {
+            h.loseAnEvent();
+        }
+        long sequence = h.nextSequence();
+        PciEvent e = new PciEvent(h.hostId, sequence, Instant.ofEpochMilli(nowMillis), "simulator",
                 h.nextPayload(options.unknownBdfRatio()));
+        if (h.booted() && random.nextDouble() < options.silenceRatio()) {
+            h.quietUntil = nowMillis + options.silence().toMillis();
+        }
         return new SimRecord(h.hostId, key, EVENTS.encode(Topics.TELEMETRY.name(), e), nowMillis, e);
     }
 

@@ -9,5 +9,7 @@ public enum HostKind {
     /** A NIC physical function with 7 SR-IOV virtual functions handed to VMs. */
     SRIOV_NIC,
     /** A laptop whose Thunderbolt root port hot-plugs docks and eGPUs. */
-    TB_LAPTOP
+    TB_LAPTOP,
+    /** An Arm SMMUv3 server whose IORT leaves its hot-plug slot's bus out of the SMMU's ID mapping. */
+    ARM_SERVER
 }

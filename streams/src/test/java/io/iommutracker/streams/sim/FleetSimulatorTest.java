@@ -6,6 +6,7 @@ import io.iommutracker.avro.Alert;
 import io.iommutracker.avro.AlertKind;
 import io.iommutracker.avro.AlertStatus;
 import io.iommutracker.avro.DeviceRemoved;
+import io.iommutracker.avro.HostSnapshot;
 import io.iommutracker.avro.Severity;
 import io.iommutracker.schemas.Topics;
 import java.io.ByteArrayOutputStream;
@@ -22,7 +23,8 @@ class FleetSimulatorTest {
 
     @Test
     void shouldGenerateTheSameStreamForTheSameSeedWithOccasionalBadRecords() {
-        FleetSimulator.Options o = FleetSimulator.Options.defaults().withHosts(50).withBadRecords(0.02, 0.02);
+        FleetSimulator.Options o = FleetSimulator.Options.defaults().withHosts(50).withBadRecords(0.02, 0.02).withGaps(0.01)
+                .withSilences(0.002, java.time.Duration.ofMinutes(15));
         List<FleetSimulator.SimRecord> a = generate(new FleetSimulator(o));
         List<FleetSimulator.SimRecord> b = generate(new FleetSimulator(o));
         for (int i = 0; i < a.size(); i++) {
@@ -32,14 +34,47 @@ class FleetSimulatorTest {
         assertThat(a).anyMatch(r -> r.event() != null && r.event().getPayload() instanceof DeviceRemoved d
                 && d.getBdf().equals("0000:7f:1f.7"));
         assertThat(a.stream().map(FleetSimulator.SimRecord::hostId).distinct().count()).isEqualTo(50);
-        // per-host sequences are gapless
+        // per-host sequences rise by one, except where an event was lost: then a snapshot follows within a few events
         Map<String, Long> last = new java.util.HashMap<>();
+        Map<String, Integer> awaitingSnapshot = new java.util.HashMap<>();
+        int gaps = 0;
         for (FleetSimulator.SimRecord r : a) {
-            if (r.event() != null) {
-                assertThat(r.event().getSequence()).isEqualTo(last.getOrDefault(r.hostId(), 0L) + 1);
-                last.put(r.hostId(), r.event().getSequence());
+            if (r.event() == null) {
+                continue;
+            }
+            long expected = last.getOrDefault(r.hostId(), 0L) + 1;
+            assertThat(r.event().getSequence()).isBetween(expected, expected + 1);
+            if (r.event().getSequence() > expected) {
+                gaps++;
+                assertThat(awaitingSnapshot).doesNotContainKey(r.hostId());
+                awaitingSnapshot.put(r.hostId(), 0);
+            } else if (r.event().getPayload() instanceof HostSnapshot) {
+                assertThat(awaitingSnapshot.remove(r.hostId())).as("a snapshot only after a gap").isNotNull();
+            } else if (awaitingSnapshot.containsKey(r.hostId())) {
+                assertThat(awaitingSnapshot.merge(r.hostId(), 1, Integer::sum)).isLessThan(6);
+            }
+            last.put(r.hostId(), r.event().getSequence());
+        }
+        assertThat(gaps).isGreaterThan(0);
+    }
+
+    @Test
+    void shouldPassOverAQuietHostUntilItsSilenceEnds() {
+        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(6).withBadRecords(0, 0)
+                .withSilences(0.001, java.time.Duration.ofMinutes(15)));
+        Map<String, Long> lastSeen = new java.util.HashMap<>();
+        long longestPause = 0;
+        for (int i = 0; i < 6000; i++) {
+            long now = 1_000L * i;
+            FleetSimulator.SimRecord r = sim.next(now);
+            Long before = lastSeen.put(r.hostId(), now);
+            if (before != null) {
+                longestPause = Math.max(longestPause, now - before);
             }
         }
+        // six hosts drawn at random speak every few seconds unless one has gone quiet for its 15 minutes
+        assertThat(longestPause).isGreaterThanOrEqualTo(java.time.Duration.ofMinutes(15).toMillis());
+        assertThat(lastSeen).hasSize(6);
     }
 
     static List<FleetSimulator.SimRecord> generate(FleetSimulator sim) {

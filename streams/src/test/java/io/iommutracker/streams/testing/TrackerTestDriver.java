@@ -42,6 +42,7 @@ public final class TrackerTestDriver implements AutoCloseable {
     private final Map<String, Alert> alertLog = new TreeMap<>();
     private final List<Alert> alertHistory = new ArrayList<>();
     private final List<IommuChange> changeLog = new ArrayList<>();
+    private final List<PciEvent> eventLog = new ArrayList<>();
     private long clock = T0;
 
     public TrackerTestDriver(HostEngine engine, Duration silentTimeout, Path stateDir) {
@@ -78,6 +79,7 @@ public final class TrackerTestDriver implements AutoCloseable {
     }
 
     public void pipe(PciEvent e) {
+        eventLog.add(e);
         byte[] value = Topics.TELEMETRY.valueSerde().serializer().serialize(Topics.TELEMETRY.name(), e);
         pipeRaw(e.getHostId().getBytes(StandardCharsets.UTF_8), value, e.getObservedAt().toEpochMilli());
     }
@@ -114,6 +116,21 @@ public final class TrackerTestDriver implements AutoCloseable {
     public List<Alert> alertRecords() {
         drain();
         return List.copyOf(alertHistory);
+    }
+
+    /** Every alert record of one kind emitted so far, in order. */
+    public List<Alert> alertRecords(AlertKind kind) {
+        return alertRecords().stream().filter(a -> a.getKind() == kind).toList();
+    }
+
+    /** The lifecycle records of one alert, in order. */
+    public List<Alert> history(String fingerprint) {
+        return alertRecords().stream().filter(a -> a.getFingerprint().equals(fingerprint)).toList();
+    }
+
+    /** Every event piped so far, in order: replaying them into a fresh driver must give the same output. */
+    public List<PciEvent> eventLog() {
+        return List.copyOf(eventLog);
     }
 
     public List<Alert> firing() {
