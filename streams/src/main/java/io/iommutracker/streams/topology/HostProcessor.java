@@ -166,7 +166,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             deadLetter(record, DeadLetters.Stage.APPLY, "emulator failure: " + e);
         }
         HostView view = before;
-        if (next != state || prior == null || before == null || before.getDegraded() != (gap != null)) {
+        if (prior == null || before == null || before.getDegraded() != (gap != null)
+                || (next != state && next.viewMayDiffer(state, event))) {
             view = stamped(next.view(), event, gap != null);
             if (before == null || !sameContent(before, view)) {
                 publishView(host, before, view, event.getSequence(), at);
@@ -175,11 +176,18 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             }
         }
         Set<String> firing = prior == null ? Set.of() : prior.firing();
-        List<Condition> conditions = AlertRules.evaluate(host, view, facts, gap, null);
-        AlertReconciler.Outcome outcome = AlertReconciler.reconcile(firing, conditions, alerts::get, at);
-        publishAlerts(outcome.emit(), at);
+        // the rules read only the view, the facts and the gap: when none changed, the last evaluation still holds
+        // (unless HOST_SILENT fired since, which this event resolves)
+        boolean sameInputs = prior != null && !prior.silent() && view == before && facts == prior.facts()
+                && Objects.equals(gap, prior.gap());
+        if (!sameInputs) {
+            List<Condition> conditions = AlertRules.evaluate(host, view, facts, gap, null);
+            AlertReconciler.Outcome outcome = AlertReconciler.reconcile(firing, conditions, alerts::get, at);
+            publishAlerts(outcome.emit(), at);
+            firing = outcome.firing();
+        }
         byte[] nextBytes = next == state && stateBytes != null ? stateBytes : next.toBytes();
-        HostRecord updated = new HostRecord(event.getSequence(), at, gap, false, facts, outcome.firing(), nextBytes);
+        HostRecord updated = new HostRecord(event.getSequence(), at, gap, false, facts, firing, nextBytes);
         states.put(host, updated.toBytes());
         cache.put(host, new Cached(updated, next, view));
     }
