@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class EncodeOnceTest {
 
     private static HostView view(long seq) {
-        return HostView.newBuilder().setHostId("h").setSequence(seq).setUpdatedAt(Instant.ofEpochMilli(seq))
+        return HostView.newBuilder().setHostId("h").setPlatform(io.iommutracker.avro.IommuPlatform.NONE).setSequence(seq).setUpdatedAt(Instant.ofEpochMilli(seq))
                 .setKernelGroups(List.of()).setLiveGroups(List.of()).setDevices(List.of()).setUsableIova(List.of())
                 .setHazards(List.of()).build();
     }
