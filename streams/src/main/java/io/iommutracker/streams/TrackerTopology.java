@@ -1,11 +1,14 @@
 package io.iommutracker.streams;
 
 import io.iommutracker.avro.Alert;
+import io.iommutracker.avro.HostView;
 import io.iommutracker.schemas.Topics;
 import io.iommutracker.streams.engine.EmulatorEngine;
 import io.iommutracker.streams.engine.HostEngine;
+import io.iommutracker.streams.topology.EncodeOnce;
 import io.iommutracker.streams.topology.HostProcessorSupplier;
 import io.iommutracker.streams.topology.Sinks;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
@@ -26,22 +29,25 @@ public final class TrackerTopology {
 
     public static Topology buildTopology(TrackerConfig config, HostEngine engine) {
         Topology t = new Topology();
+        // one HostView object goes to the views store, the history store and the views topic: encode it once
+        Serde<HostView> views = new EncodeOnce<>(Topics.HOST_VIEWS.valueSerde());
         t.addSource(Sinks.SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 Topics.TELEMETRY.name());
         t.addProcessor(Sinks.PROCESSOR, new HostProcessorSupplier(engine, config.silentTimeout()), Sinks.SOURCE);
+        // Record caches on the key-value stores: the several updates a hot host gets within one commit interval reach
+        // RocksDB and the changelog as one write. (Versioned stores have no cache: every history version is logged.)
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_STATE),
-                Serdes.String(), Serdes.ByteArray()), Sinks.PROCESSOR);
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), Sinks.PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_VIEWS),
-                Serdes.String(), Topics.HOST_VIEWS.valueSerde()), Sinks.PROCESSOR);
+                Serdes.String(), views).withCachingEnabled(), Sinks.PROCESSOR);
         t.addStateStore(Stores.versionedKeyValueStoreBuilder(
                 Stores.persistentVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY, config.historyRetention()),
-                Serdes.String(), Topics.HOST_VIEWS.valueSerde()), Sinks.PROCESSOR);
+                Serdes.String(), views), Sinks.PROCESSOR);
         t.addStateStore(Stores.<String, Alert>keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ALERTS),
-                Serdes.String(), Topics.ALERTS.valueSerde()), Sinks.PROCESSOR);
+                Serdes.String(), Topics.ALERTS.valueSerde()).withCachingEnabled(), Sinks.PROCESSOR);
         t.addSink(Sinks.DEAD_LETTER, Topics.DEAD_LETTER.name(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer(), Sinks.PROCESSOR);
-        t.addSink(Sinks.VIEWS, Topics.HOST_VIEWS.name(), Serdes.String().serializer(),
-                Topics.HOST_VIEWS.valueSerde().serializer(), Sinks.PROCESSOR);
+        t.addSink(Sinks.VIEWS, Topics.HOST_VIEWS.name(), Serdes.String().serializer(), views.serializer(), Sinks.PROCESSOR);
         t.addSink(Sinks.CHANGES, Topics.CHANGES.name(), Serdes.String().serializer(),
                 Topics.CHANGES.valueSerde().serializer(), Sinks.PROCESSOR);
         t.addSink(Sinks.ALERTS, Topics.ALERTS.name(), Serdes.String().serializer(),

@@ -45,9 +45,24 @@ public record Bdf(int domain, int bus, int device, int function) implements Comp
         return (bus << 8) | devfn();
     }
 
+    /** dddd:bb:dd.f; formatted by hand, views name every device and String.format is costly per event. */
     @Override
     public String toString() {
-        return String.format("%04x:%02x:%02x.%x", domain, bus, device, function);
+        StringBuilder b = new StringBuilder(12);
+        String d = Integer.toHexString(domain);
+        for (int i = d.length(); i < 4; i++) {
+            b.append('0');
+        }
+        b.append(d).append(':');
+        hex2(b, bus).append(':');
+        hex2(b, device).append('.').append(HEX[function]);
+        return b.toString();
+    }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private static StringBuilder hex2(StringBuilder b, int v) {
+        return b.append(HEX[(v >> 4) & 0xf]).append(HEX[v & 0xf]);
     }
 
     @Override

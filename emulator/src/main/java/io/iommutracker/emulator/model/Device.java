@@ -4,6 +4,7 @@ import io.iommutracker.avro.AcsCapability;
 import io.iommutracker.avro.BridgeInfo;
 import io.iommutracker.avro.PciDeviceInfo;
 import io.iommutracker.avro.PcieType;
+import java.util.function.Function;
 
 /**
  * One PCI function as the emulated kernel holds it (struct pci_dev): the reported facts, kept current by events,
@@ -25,6 +26,8 @@ public final class Device {
     private final PciDeviceInfo info;
     private final int flags;
     private final long[] aliasMask;
+    /** The info's encoded form, made on first use: a state write re-encodes only the devices an event replaced. */
+    private volatile byte[] infoBytes;
 
     public Device(Bdf bdf, PciDeviceInfo info, int flags, long[] aliasMask) {
         this.bdf = bdf;
@@ -44,6 +47,16 @@ public final class Device {
     /** The reported facts with every applied event folded in; read-only. */
     public PciDeviceInfo info() {
         return info;
+    }
+
+    /** {@code encoder.apply(info())}, computed once per device version; callers must not change the array. */
+    public byte[] infoBytes(Function<PciDeviceInfo, byte[]> encoder) {
+        byte[] b = infoBytes;
+        if (b == null) {
+            b = encoder.apply(info);
+            infoBytes = b;
+        }
+        return b;
     }
 
     public Device withInfo(PciDeviceInfo newInfo) {

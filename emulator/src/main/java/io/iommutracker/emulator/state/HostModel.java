@@ -27,16 +27,23 @@ public final class HostModel {
     final KernelGroups kernel;
     final LiveClusters clusters;
     final LongTrie<DmaReport> dma;
+    /** The encoded HostDescribed, shared by every version with the same description (see StateCodec). */
+    final Memo hostBytes;
+
+    /** A lazily filled slot for a derived byte form. */
+    static final class Memo {
+        volatile byte[] bytes;
+    }
 
     HostModel(String hostId, long lastSequence, long lastObservedAt, boolean degraded, boolean decommissioned,
               HostDescribed host, Topology topo, KernelGroups kernel, LiveClusters clusters, LongTrie<DmaReport> dma) {
         this(hostId, lastSequence, lastObservedAt, degraded, decommissioned, host,
-                KernelCommandLine.parse(host == null ? "" : host.getCommandLine()), topo, kernel, clusters, dma);
+                KernelCommandLine.parse(host == null ? "" : host.getCommandLine()), topo, kernel, clusters, dma, new Memo());
     }
 
     private HostModel(String hostId, long lastSequence, long lastObservedAt, boolean degraded, boolean decommissioned,
                       HostDescribed host, KernelCommandLine cmdline, Topology topo, KernelGroups kernel,
-                      LiveClusters clusters, LongTrie<DmaReport> dma) {
+                      LiveClusters clusters, LongTrie<DmaReport> dma, Memo hostBytes) {
         this.hostId = hostId;
         this.lastSequence = lastSequence;
         this.lastObservedAt = lastObservedAt;
@@ -48,6 +55,7 @@ public final class HostModel {
         this.kernel = kernel;
         this.clusters = clusters;
         this.dma = dma;
+        this.hostBytes = hostBytes;
     }
 
     public static HostModel empty(String hostId) {
@@ -58,11 +66,12 @@ public final class HostModel {
     HostModel with(HostDescribed h, Topology t, KernelGroups k, LiveClusters c, LongTrie<DmaReport> d) {
         // The command line is parsed once per HostDescribed, not once per event.
         KernelCommandLine cl = h == host ? cmdline : KernelCommandLine.parse(h == null ? "" : h.getCommandLine());
-        return new HostModel(hostId, lastSequence, lastObservedAt, degraded, decommissioned, h, cl, t, k, c, d);
+        return new HostModel(hostId, lastSequence, lastObservedAt, degraded, decommissioned, h, cl, t, k, c, d,
+                h == host ? hostBytes : new Memo());
     }
 
     HostModel stamped(long sequence, long observedAt, boolean deg, boolean decom) {
-        return new HostModel(hostId, sequence, observedAt, deg, decom, host, cmdline, topo, kernel, clusters, dma);
+        return new HostModel(hostId, sequence, observedAt, deg, decom, host, cmdline, topo, kernel, clusters, dma, hostBytes);
     }
 
     public String hostId() {

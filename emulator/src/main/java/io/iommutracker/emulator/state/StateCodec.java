@@ -52,14 +52,21 @@ public final class StateCodec {
             out.writeBoolean(m.decommissioned);
             out.writeBoolean(m.host != null);
             if (m.host != null) {
-                writeAvro(out, m.host, new SpecificDatumWriter<>(HostDescribed.class));
+                byte[] host = m.hostBytes.bytes;
+                if (host == null) {
+                    host = avro(m.host, HOST_WRITER);
+                    m.hostBytes.bytes = host;
+                }
+                out.writeInt(host.length);
+                out.write(host);
             }
             List<Device> devices = m.topo.all();
             out.writeInt(devices.size());
-            SpecificDatumWriter<PciDeviceInfo> infoWriter = new SpecificDatumWriter<>(PciDeviceInfo.class);
             for (Device d : devices) {
                 out.writeInt(d.flags());
-                writeAvro(out, d.info(), infoWriter);
+                byte[] info = d.infoBytes(i -> avro(i, INFO_WRITER));
+                out.writeInt(info.length);
+                out.write(info);
             }
             KernelGroups k = m.kernel;
             List<Bdf> probed = k.probedInOrder();
@@ -161,13 +168,21 @@ public final class StateCodec {
         }
     }
 
-    private static <T> void writeAvro(DataOutputStream out, T value, SpecificDatumWriter<T> writer) throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(buf, null);
-        writer.write(value, enc);
-        enc.flush();
-        out.writeInt(buf.size());
-        buf.writeTo(out);
+    // Avro datum writers keep no per-write state: one of each serves every thread.
+    private static final SpecificDatumWriter<HostDescribed> HOST_WRITER = new SpecificDatumWriter<>(HostDescribed.class);
+    private static final SpecificDatumWriter<PciDeviceInfo> INFO_WRITER = new SpecificDatumWriter<>(PciDeviceInfo.class);
+
+    /** Avro binary of one record (devices and descriptions are cached in this form, see Device.infoBytes). */
+    private static <T> byte[] avro(T value, SpecificDatumWriter<T> writer) {
+        try {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
+            BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(buf, null);
+            writer.write(value, enc);
+            enc.flush();
+            return buf.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static <T> T readAvro(DataInputStream in, SpecificDatumReader<T> reader) throws IOException {

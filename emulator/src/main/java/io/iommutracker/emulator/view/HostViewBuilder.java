@@ -1,15 +1,20 @@
 package io.iommutracker.emulator.view;
 
 import io.iommutracker.avro.AssignApi;
+import io.iommutracker.avro.BarProgrammed;
+import io.iommutracker.avro.CommandChanged;
 import io.iommutracker.avro.DeviceView;
 import io.iommutracker.avro.GroupIova;
 import io.iommutracker.avro.GroupView;
+import io.iommutracker.avro.Heartbeat;
 import io.iommutracker.avro.HostDescribed;
 import io.iommutracker.avro.HostView;
 import io.iommutracker.avro.IovaRange;
+import io.iommutracker.avro.MsiConfigured;
 import io.iommutracker.avro.Owner;
 import io.iommutracker.avro.OwnerKind;
 import io.iommutracker.avro.P2pHazard;
+import io.iommutracker.avro.PciEvent;
 import io.iommutracker.avro.PciDeviceInfo;
 import io.iommutracker.avro.ResvRegion;
 import io.iommutracker.avro.ResvType;
@@ -55,6 +60,22 @@ public final class HostViewBuilder {
 
     public static HostView build(HostModel m, RuleSet rules) {
         return new HostViewBuilder(m).build(rules);
+    }
+
+    /**
+     * Whether applying {@code event} to {@code before} can change the view (beyond its sequence and time stamp). The
+     * view reads no command register and no MSI state; BARs only as P2P peer windows, which matter only once some
+     * device has reported DMA mappings. Everything else is answered "may differ".
+     */
+    public static boolean mayDiffer(HostModel before, PciEvent event) {
+        Object p = event.getPayload();
+        if (p instanceof Heartbeat || p instanceof CommandChanged || p instanceof MsiConfigured) {
+            return false;
+        }
+        if (p instanceof BarProgrammed) {
+            return !before.dmaReports().isEmpty();
+        }
+        return true;
     }
 
     /** The live groups under {@code rules}, each in probe order; reuses the state's cache for the host's own rules. */

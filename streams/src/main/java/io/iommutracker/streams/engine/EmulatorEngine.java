@@ -4,6 +4,7 @@ import io.iommutracker.avro.HostView;
 import io.iommutracker.avro.PciEvent;
 import io.iommutracker.emulator.EventRejectedException;
 import io.iommutracker.emulator.HostState;
+import io.iommutracker.emulator.view.HostViewBuilder;
 
 /** The production engine: the emulator facade, under each host's own rule set. */
 public enum EmulatorEngine implements HostEngine {
@@ -23,6 +24,11 @@ public enum EmulatorEngine implements HostEngine {
         @Override
         public Host apply(PciEvent event) throws EventRejectedException {
             return new Emulated(state.apply(event));
+        }
+
+        @Override
+        public boolean viewMayDiffer(Host before, PciEvent event) {
+            return !(before instanceof Emulated b) || HostViewBuilder.mayDiffer(b.state().model(), event);
         }
 
         @Override

@@ -21,6 +21,14 @@ public interface HostEngine {
 
         HostView view();
 
+        /**
+         * Whether this state (made by applying {@code event} to {@code before}) can have a view other than
+         * {@code before}'s; false lets the topology skip building and diffing one. The safe answer is true.
+         */
+        default boolean viewMayDiffer(Host before, PciEvent event) {
+            return true;
+        }
+
         byte[] toBytes();
     }
 }

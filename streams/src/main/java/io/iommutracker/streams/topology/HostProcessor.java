@@ -17,11 +17,11 @@ import io.iommutracker.streams.alerts.Condition;
 import io.iommutracker.streams.engine.HostEngine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.KeyValue;
@@ -57,10 +57,13 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     private KeyValueStore<String, HostView> views;
     private VersionedKeyValueStore<String, HostView> history;
     private KeyValueStore<String, Alert> alerts;
-    /** Deserialised hot hosts; valid only while the stored sequence matches (a rolled-back transaction changes it). */
+    /**
+     * Deserialised hot hosts (record, emulator state, last view), so an event costs no decoding; valid only while the
+     * stored sequence matches (a rolled-back transaction changes it). Rebuilt from the stores on a miss.
+     */
     private Map<String, Cached> cache;
 
-    private record Cached(long sequence, HostEngine.Host host, HostView view, byte[] bytes) {
+    private record Cached(HostRecord record, HostEngine.Host host, HostView view) {
     }
 
     HostProcessor(HostEngine engine, Duration silentTimeout) {
@@ -88,6 +91,11 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     }
 
     @Override
+    public void close() {
+        cache.clear();
+    }
+
+    @Override
     public void process(Record<byte[], byte[]> record) {
         PciEvent event;
         try {
@@ -108,7 +116,13 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         }
         String host = event.getHostId();
         byte[] raw = states.get(host);
-        HostRecord prior = raw == null ? null : HostRecord.fromBytes(raw);
+        // the working copy is good while the store still holds the record it was made with (an aborted transaction
+        // rolls the store back, and a rebuilt task starts with an empty cache); comparing sequences reads 8 bytes
+        Cached cached = raw == null ? null : cache.get(host);
+        if (cached != null && cached.record().lastSequence() != HostRecord.sequenceOf(raw)) {
+            cached = null;
+        }
+        HostRecord prior = raw == null ? null : cached != null ? cached.record() : HostRecord.fromBytes(raw);
         long last = prior == null ? 0 : prior.lastSequence();
         if (event.getSequence() <= last) {
             log.debug("host {}: skipping sequence {} (already at {})", host, event.getSequence(), last);
@@ -126,10 +140,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             decommission(host, prior, event, at);
             return;
         }
-        Cached cached = cache.get(host);
         HostEngine.Host state;
         HostView before;
-        if (cached != null && cached.sequence() == last) {
+        if (cached != null) {
             state = cached.host();
             before = cached.view();
         } else {
@@ -153,7 +166,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             deadLetter(record, DeadLetters.Stage.APPLY, "emulator failure: " + e);
         }
         HostView view = before;
-        if (next != state || prior == null || before == null || before.getDegraded() != (gap != null)) {
+        if (prior == null || before == null || before.getDegraded() != (gap != null)
+                || (next != state && next.viewMayDiffer(state, event))) {
             view = stamped(next.view(), event, gap != null);
             if (before == null || !sameContent(before, view)) {
                 publishView(host, before, view, event.getSequence(), at);
@@ -162,24 +176,36 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             }
         }
         Set<String> firing = prior == null ? Set.of() : prior.firing();
-        List<Condition> conditions = AlertRules.evaluate(host, view, facts, gap, null);
-        AlertReconciler.Outcome outcome = AlertReconciler.reconcile(firing, conditions, alerts::get, at);
-        publishAlerts(outcome.emit(), at);
+        // the rules read only the view, the facts and the gap: when none changed, the last evaluation still holds
+        // (unless HOST_SILENT fired since, which this event resolves)
+        boolean sameInputs = prior != null && !prior.silent() && view == before && facts == prior.facts()
+                && Objects.equals(gap, prior.gap());
+        if (!sameInputs) {
+            List<Condition> conditions = AlertRules.evaluate(host, view, facts, gap, null);
+            AlertReconciler.Outcome outcome = AlertReconciler.reconcile(firing, conditions, alerts::get, at);
+            publishAlerts(outcome.emit(), at);
+            firing = outcome.firing();
+        }
         byte[] nextBytes = next == state && stateBytes != null ? stateBytes : next.toBytes();
-        HostRecord updated = new HostRecord(event.getSequence(), at, gap, false, facts, outcome.firing(), nextBytes);
+        HostRecord updated = new HostRecord(event.getSequence(), at, gap, false, facts, firing, nextBytes);
         states.put(host, updated.toBytes());
-        cache.put(host, new Cached(event.getSequence(), next, view, nextBytes));
+        cache.put(host, new Cached(updated, next, view));
     }
 
+    /** The view stamped with the event; a shallow copy, the engine's lists are shared and never changed. */
     private static HostView stamped(HostView view, PciEvent event, boolean degraded) {
-        return HostView.newBuilder(view).setHostId(event.getHostId()).setSequence(event.getSequence())
-                .setUpdatedAt(event.getObservedAt()).setDegraded(degraded).build();
+        return new HostView(event.getHostId(), event.getSequence(), event.getObservedAt(), view.getPlatform(), degraded,
+                view.getDeviceCount(), view.getKernelGroups(), view.getLiveGroups(), view.getDevices(), view.getUsableIova(),
+                view.getHazards());
     }
 
+    /** Equal but for the stamp (sequence, time). */
     private static boolean sameContent(HostView a, HostView b) {
-        HostView x = HostView.newBuilder(a).setSequence(0).setUpdatedAt(Instant.EPOCH).build();
-        HostView y = HostView.newBuilder(b).setSequence(0).setUpdatedAt(Instant.EPOCH).build();
-        return x.equals(y);
+        return a.getDegraded() == b.getDegraded() && a.getDeviceCount() == b.getDeviceCount()
+                && Objects.equals(a.getHostId(), b.getHostId()) && Objects.equals(a.getPlatform(), b.getPlatform())
+                && a.getKernelGroups().equals(b.getKernelGroups()) && a.getLiveGroups().equals(b.getLiveGroups())
+                && a.getDevices().equals(b.getDevices()) && a.getUsableIova().equals(b.getUsableIova())
+                && a.getHazards().equals(b.getHazards());
     }
 
     private void publishView(String host, HostView before, HostView view, long sequence, long at) {
@@ -230,7 +256,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         try (KeyValueIterator<String, byte[]> it = states.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
-                HostRecord r = HostRecord.fromBytes(kv.value);
+                Cached c = cache.get(kv.key);
+                HostRecord r = c != null && c.record().lastSequence() == HostRecord.sequenceOf(kv.value) ? c.record()
+                        : HostRecord.fromBytes(kv.value);
                 if (!r.silent() && r.lastEventAt() + silentTimeout.toMillis() <= streamTime) {
                     silent.add(KeyValue.pair(kv.key, r));
                 }
@@ -243,8 +271,11 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             List<Condition> conditions = AlertRules.evaluate(kv.key, views.get(kv.key), r.facts(), r.gap(), r.lastEventAt());
             AlertReconciler.Outcome outcome = AlertReconciler.reconcile(r.firing(), conditions, alerts::get, at);
             publishAlerts(outcome.emit(), at);
-            states.put(kv.key, new HostRecord(r.lastSequence(), r.lastEventAt(), r.gap(), true, r.facts(), outcome.firing(),
-                    r.state()).toBytes());
+            HostRecord updated = new HostRecord(r.lastSequence(), r.lastEventAt(), r.gap(), true, r.facts(), outcome.firing(),
+                    r.state());
+            states.put(kv.key, updated.toBytes());
+            // same sequence, new record: the working copy must follow, its sequence check would not notice
+            cache.computeIfPresent(kv.key, (k, c) -> new Cached(updated, c.host(), c.view()));
         }
     }
 

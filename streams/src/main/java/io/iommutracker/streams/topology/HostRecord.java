@@ -83,6 +83,18 @@ public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean s
         return bytes.toByteArray();
     }
 
+    /** The {@link #lastSequence} of an encoded record, without decoding the rest. */
+    public static long sequenceOf(byte[] bytes) {
+        if (bytes.length < 9 || bytes[0] != FORMAT) {
+            return fromBytes(bytes).lastSequence();
+        }
+        long v = 0;
+        for (int i = 1; i <= 8; i++) {
+            v = (v << 8) | (bytes[i] & 0xff);
+        }
+        return v;
+    }
+
     public static HostRecord fromBytes(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             int format = in.readByte();

@@ -30,11 +30,22 @@ public final class ViewDiff {
     public static List<IommuChange> diff(String hostId, HostView before, HostView after, long sequence, long at) {
         List<IommuChange> out = new ArrayList<>();
         Ctx ctx = new Ctx(hostId, sequence, Instant.ofEpochMilli(at), out);
-        groups(ctx, ViewKind.KERNEL, before == null ? List.of() : before.getKernelGroups(),
-                after == null ? List.of() : after.getKernelGroups());
-        groups(ctx, ViewKind.LIVE, before == null ? List.of() : before.getLiveGroups(),
-                after == null ? List.of() : after.getLiveGroups());
-        iova(ctx, before == null ? List.of() : before.getUsableIova(), after == null ? List.of() : after.getUsableIova());
+        // most events change neither view's groups nor any usable IOVA: equal lists cannot differ in anything diffed
+        List<GroupView> kb = before == null ? List.of() : before.getKernelGroups();
+        List<GroupView> ka = after == null ? List.of() : after.getKernelGroups();
+        if (!kb.equals(ka)) {
+            groups(ctx, ViewKind.KERNEL, kb, ka);
+        }
+        List<GroupView> lb = before == null ? List.of() : before.getLiveGroups();
+        List<GroupView> la = after == null ? List.of() : after.getLiveGroups();
+        if (!lb.equals(la)) {
+            groups(ctx, ViewKind.LIVE, lb, la);
+        }
+        List<GroupIova> ib = before == null ? List.of() : before.getUsableIova();
+        List<GroupIova> ia = after == null ? List.of() : after.getUsableIova();
+        if (!ib.equals(ia)) {
+            iova(ctx, ib, ia);
+        }
         return out;
     }
 
@@ -120,6 +131,11 @@ public final class ViewDiff {
         Set<Integer> ids = new TreeSet<>(before.keySet());
         ids.addAll(after.keySet());
         for (int id : ids) {
+            GroupView gb = before.get(id);
+            GroupView ga = after.get(id);
+            if (gb != null && ga != null && gb.getReservedRegions().equals(ga.getReservedRegions())) {
+                continue;
+            }
             Set<String> was = regions(before.get(id));
             Set<String> now = regions(after.get(id));
             Set<String> added = new TreeSet<>(now);

@@ -1,0 +1,80 @@
+package io.iommutracker.emulator.view;
+
+import static io.iommutracker.emulator.synth.PciDevices.at;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.iommutracker.avro.Bar;
+import io.iommutracker.avro.BarKind;
+import io.iommutracker.avro.BarProgrammed;
+import io.iommutracker.avro.CommandChanged;
+import io.iommutracker.avro.DmaMappingsReported;
+import io.iommutracker.avro.DriverBound;
+import io.iommutracker.avro.HostView;
+import io.iommutracker.avro.IommuPlatform;
+import io.iommutracker.avro.IovaRange;
+import io.iommutracker.avro.MsiConfigured;
+import io.iommutracker.avro.MsiKind;
+import io.iommutracker.avro.Owner;
+import io.iommutracker.avro.OwnerKind;
+import io.iommutracker.avro.PciEvent;
+import io.iommutracker.emulator.HostState;
+import io.iommutracker.emulator.TestHost;
+import io.iommutracker.emulator.synth.SyntheticHost;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@link HostViewBuilder#mayDiffer}: every "cannot differ" answer is checked against a real rebuild. */
+class ViewSkipTest {
+
+    private static TestHost host() {
+        return TestHost.of(IommuPlatform.INTEL_VT_D).add(
+                at("00:01.0").rootPort(1, 4).acsOn().memWindow(0x8000_0000L, 0x80ff_ffffL),
+                at("01:00.0").upstreamPort(2, 4).memWindow(0x8000_0000L, 0x80ff_ffffL),
+                at("02:00.0").downstreamPort(3, 3).memWindow(0x8000_0000L, 0x800f_ffffL),
+                at("02:01.0").downstreamPort(4, 4).memWindow(0x8010_0000L, 0x801f_ffffL),
+                at("03:00.0").endpoint().bar(0, 0x8000_0000L, 0x1000), at("04:00.0").endpoint().bar(0, 0x8010_0000L, 0x1000));
+    }
+
+    /** Applies the payload; returns whether mayDiffer allowed a skip, after checking a skip would have been right. */
+    private static boolean skipped(TestHost h, Object payload) throws Exception {
+        HostState before = h.state();
+        PciEvent event = SyntheticHost.event(before.hostId(), before.lastSequence() + 1, payload);
+        HostState after = before.apply(event);
+        boolean may = HostViewBuilder.mayDiffer(before.model(), event);
+        if (!may) {
+            assertThat(content(after.view())).isEqualTo(content(before.view()));
+        }
+        h.apply(payload);
+        return !may;
+    }
+
+    private static HostView content(HostView v) {
+        return HostView.newBuilder(v).setSequence(0).setUpdatedAt(java.time.Instant.EPOCH).build();
+    }
+
+    private static Bar bar(long base) {
+        return new Bar(0, base, 0x1000L, BarKind.MEM64, true);
+    }
+
+    @Test
+    void commandAndMsiWritesNeverChangeTheView() throws Exception {
+        TestHost h = host();
+        assertThat(skipped(h, new CommandChanged("0000:03:00.0", 0x6))).isTrue();
+        assertThat(skipped(h, new MsiConfigured("0000:03:00.0", MsiKind.MSIX, true, 8, null))).isTrue();
+    }
+
+    @Test
+    void barMovesChangeTheViewOnlyOnceDmaIsReported() throws Exception {
+        TestHost h = host();
+        assertThat(skipped(h, new BarProgrammed("0000:04:00.0", bar(0x8010_1000L)))).isTrue();
+        h.apply(new DmaMappingsReported("vm-1", List.of("0000:03:00.0"), List.of(new IovaRange(0x8010_0000L, 0x8010_0fffL))));
+        // a peer BAR is now a P2P window a reported mapping may hit: no skip
+        assertThat(skipped(h, new BarProgrammed("0000:04:00.0", bar(0x8010_0000L)))).isFalse();
+    }
+
+    @Test
+    void ownershipChangesAreNeverSkipped() throws Exception {
+        TestHost h = host();
+        assertThat(skipped(h, new DriverBound("0000:03:00.0", "vfio-pci", new Owner(OwnerKind.VFIO, "vm-1")))).isFalse();
+    }
+}
