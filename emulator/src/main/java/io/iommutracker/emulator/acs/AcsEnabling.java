@@ -18,7 +18,8 @@ import io.iommutracker.emulator.quirks.AcsQuirks;
 
 /**
  * What the kernel writes into ACS at enumeration (pci_acs_init → pci_enable_acs), before the IOMMU probes the device.
- * The CTRL a DeviceAdded reports is taken as the firmware value; these steps are idempotent on already-enabled ports.
+ * Telemetry reports CTRL as observed after this ran, so the emulator applies it only to find the word a device had
+ * when the kernel probed it; the steps are idempotent (set and clear fixed bits), so an untouched port is unchanged.
  */
 public final class AcsEnabling {
 

@@ -44,11 +44,9 @@ import io.iommutracker.emulator.EventRejectedException;
 import io.iommutracker.emulator.acs.AcsEnabling;
 import io.iommutracker.emulator.acs.AcsPolicy;
 import io.iommutracker.emulator.acs.UnknownCapabilities;
-import io.iommutracker.emulator.group.BootProbeOrder;
 import io.iommutracker.emulator.group.KernelGroups;
 import io.iommutracker.emulator.group.LiveClusters;
 import io.iommutracker.emulator.group.PciDeviceGroup;
-import io.iommutracker.emulator.group.ProbeOrder;
 import io.iommutracker.emulator.model.Bdf;
 import io.iommutracker.emulator.model.Device;
 import io.iommutracker.emulator.model.Infos;
@@ -156,10 +154,26 @@ public final class EventApplier {
 
     // ---------------------------------------------------------------- enumeration
 
-    /** What enumeration makes of a reported function: header quirks (aliases, flags), then pci_enable_acs. */
+    /**
+     * What enumeration makes of a reported function: header quirks (aliases, flags) and the dev_flags the Intel PCH
+     * enable quirk leaves behind. The control word stays as reported: telemetry observes the hardware after the
+     * kernel's pci_enable_acs, so it is what the live view must use. Only a capture that could not read the ACS
+     * registers observed nothing, and then the kernel's enabling of the assumed capability is the best guess.
+     */
     static Device enumerate(Bdf bdf, PciDeviceInfo info, Device parent, Topology known, HostModel m, HostDescribed host) {
         Device d = AliasQuirks.apply(bdf, UnknownCapabilities.assume(info, parent, known), parent, 0);
-        return AcsEnabling.enable(d, host, m.cmdline);
+        Device enabled = AcsEnabling.enable(d, host, m.cmdline);
+        return info.getCapabilitiesKnown() ? d.withFlags(enabled.flags()) : enabled;
+    }
+
+    /**
+     * The device as the kernel held it when it probed it after enumerating it (boot or hot-add): pci_enable_acs applied
+     * to the observed word. On a port nobody touched since, that is the observed word itself (the enabling is
+     * idempotent); a port changed between probe and capture cannot be told apart, and the kernel's enabling wins
+     * because that is what ran before the probe.
+     */
+    static Device atProbe(Device observed, HostModel m) {
+        return AcsEnabling.enable(observed, m.host, m.cmdline);
     }
 
     private static HostModel add(HostModel m, PciDeviceInfo info) throws EventRejectedException {
@@ -182,7 +196,9 @@ public final class EventApplier {
             // The secondary bus stops being a root bus: devices there may now answer quirks differently.
             c = c.recompute(t, policy, b.domain(), d.secondary());
         }
-        KernelGroups k = Platforms.eligible(m.host, d) ? probe(t, policy, m.kernel, d) : m.kernel;
+        // The hot-added device is probed with its enumeration-time ACS; the ports above it with what they hold now.
+        Device probed = atProbe(d, m);
+        KernelGroups k = Platforms.eligible(m.host, d) ? probe(t.with(probed), policy, m.kernel, probed) : m.kernel;
         return m.with(m.host, t, k, c, m.dma);
     }
 
@@ -192,18 +208,7 @@ public final class EventApplier {
         return k.add(d.bdf(), g, d.hasAcsCap() ? d.acsCtrl() : -1);
     }
 
-    /** A boot: every eligible device probed from scratch in enumeration order. */
-    static KernelGroups probeAll(Topology t, AcsPolicy policy, HostDescribed host) {
-        KernelGroups k = KernelGroups.empty();
-        for (Device d : BootProbeOrder.of(t, host)) {
-            if (Platforms.eligible(host, d)) {
-                k = probe(t, policy, k, d);
-            }
-        }
-        return k;
-    }
-
-    private static void checkBridgeNumbers(Bdf b, BridgeInfo br) throws EventRejectedException {
+    static void checkBridgeNumbers(Bdf b, BridgeInfo br) throws EventRejectedException {
         if (br != null && (br.getSecondary() <= b.bus() || br.getSecondary() > 0xff
                 || br.getSubordinate() < br.getSecondary() || br.getSubordinate() > 0xff)) {
             throw new EventRejectedException(INVALID_VALUE, b + ": bus numbers secondary=" + br.getSecondary()
@@ -453,7 +458,9 @@ public final class EventApplier {
 
     /**
      * New platform facts. If the grouping-relevant ones change while devices are known, the host is taken as rebooted
-     * with them: devices are re-enumerated (ACS enabling, quirks) and probed again from scratch.
+     * with them: devices are re-enumerated (ACS enabling, quirks) and probed again from scratch. The reboot reset the
+     * ACS registers and the new kernel enabled them again, so until a snapshot reports the hardware the live view
+     * takes the new kernel's enabling of the last observed words.
      */
     private static HostModel describe(HostModel m, HostDescribed h) {
         HostDescribed copy = HostDescribed.newBuilder(h).build();
@@ -464,10 +471,10 @@ public final class EventApplier {
         for (Device d : m.topo.all()) {
             infos.add(d.info());
         }
-        return rebuild(m, copy, infos, m.dma);
+        return Resync.boot(m, copy, infos, m.dma, true);
     }
 
-    private static boolean groupingChanged(HostDescribed a, HostDescribed b) {
+    static boolean groupingChanged(HostDescribed a, HostDescribed b) {
         if (a == null) {
             return true;
         }
@@ -476,6 +483,10 @@ public final class EventApplier {
                 || !Objects.equals(a.getDmarUnits(), b.getDmarUnits());
     }
 
+    /**
+     * A complete capture. The host's first one, or one whose platform facts re-enumerate, is a boot; any other
+     * resynchronises a host whose kernel kept running (see {@link Resync}).
+     */
     private static HostModel snapshot(HostModel m, HostSnapshot s) throws EventRejectedException {
         Set<Bdf> seen = new HashSet<>();
         for (PciDeviceInfo info : s.getDevices()) {
@@ -493,27 +504,7 @@ public final class EventApplier {
                 dma = dma.put(io.iommutracker.emulator.model.Keys.device(b), r);
             }
         }
-        return rebuild(m, host, s.getDevices(), dma);
-    }
-
-    /** A boot with the given devices: enumerate bridges first so every device sees its parent, then probe all. */
-    private static HostModel rebuild(HostModel m, HostDescribed host, List<PciDeviceInfo> infos, LongTrie<DmaReport> dma) {
-        HostModel base = m.with(host, Topology.empty(), KernelGroups.empty(), LiveClusters.empty(), dma);
-        Topology raw = Topology.empty();
-        for (PciDeviceInfo info : infos) {
-            Bdf b = Bdf.parse(info.getBdf());
-            raw = raw.with(new Device(b, Infos.edit(info, i -> i.setBdf(b.toString())), 0, null));
-        }
-        Topology t = Topology.empty();
-        for (Device d : ProbeOrder.of(raw)) {
-            t = t.with(d);
-        }
-        Topology done = t;
-        for (Device d : ProbeOrder.of(t)) {
-            Device parent = done.parent(d);
-            done = done.with(enumerate(d.bdf(), d.info(), parent, done, base, host));
-        }
-        AcsPolicy policy = base.hostPolicy();
-        return base.with(host, done, probeAll(done, policy, host), LiveClusters.compute(done, policy), dma);
+        boolean boot = m.topo.size() == 0 || (s.getHost() != null && groupingChanged(m.host, host));
+        return boot ? Resync.boot(m, host, s.getDevices(), dma, false) : Resync.resync(m, host, s.getDevices(), dma);
     }
 }

@@ -12,8 +12,11 @@ import io.iommutracker.avro.FirmwareKind;
 import io.iommutracker.avro.IommuPlatform;
 import io.iommutracker.avro.Owner;
 import io.iommutracker.avro.OwnerKind;
+import io.iommutracker.avro.HostDescribed;
 import io.iommutracker.avro.HostSnapshot;
 import io.iommutracker.emulator.TestHost;
+import io.iommutracker.emulator.synth.PciDevices;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** Scenario 25 and the section 9 observations: when groups are decided and how ids are reused. */
@@ -24,6 +27,21 @@ class EventSemanticsTest {
                 at("00:01.0").rootPort(1, 4).acsOn(), at("01:00.0").upstreamPort(2, 4),
                 at("02:00.0").downstreamPort(3, 3).acsOn(), at("02:01.0").downstreamPort(4, 4).acsOn(),
                 at("03:00.0").endpoint());
+    }
+
+    /**
+     * The same switch delivered as a boot capture. Its control words are the firmware's (what the kernel's enabling
+     * found); a capture cannot tell them from words written after boot, and the kernel view takes the kernel's enabling.
+     */
+    private static TestHost bootedSwitch(String commandLine) {
+        return boot(TestHost.of(IommuPlatform.INTEL_VT_D, commandLine), at("00:01.0").rootPort(1, 4).acsOn(),
+                at("01:00.0").upstreamPort(2, 4), at("02:00.0").downstreamPort(3, 3).acsOn(),
+                at("02:01.0").downstreamPort(4, 4).acsOn(), at("03:00.0").endpoint());
+    }
+
+    /** The host's first HostSnapshot: a boot, every device probed after the kernel's ACS enabling. */
+    private static TestHost boot(TestHost h, PciDevices... devices) {
+        return h.apply(new HostSnapshot(null, Arrays.stream(devices).map(PciDevices::build).toList()));
     }
 
     @Test
@@ -59,7 +77,7 @@ class EventSemanticsTest {
 
     @Test
     void scenario25_edge_disableAcsRedirMakesThePortLeakAtBoot() {
-        TestHost h = isolatedSwitch("quiet pci=disable_acs_redir=0000:02:00.0");
+        TestHost h = bootedSwitch("quiet pci=disable_acs_redir=0000:02:00.0");
         assertThat(h.kernelPartition()).contains(g("02:00.0", "03:00.0"));
         assertThat(h.state().probeTimeAcsCtrl("0000:02:00.0")).hasValue(0x1d & ~(0x04 | 0x08));
     }
@@ -67,7 +85,7 @@ class EventSemanticsTest {
     @Test
     void configAcsForcesBitsPerDevice() {
         // The rightmost character is bit 0 (SV): "0xx" forces bit 2 (RR) off and keeps SV and TB.
-        TestHost h = isolatedSwitch("pci=config_acs=0xx@0000:02:00.0");
+        TestHost h = bootedSwitch("pci=config_acs=0xx@0000:02:00.0");
         assertThat(h.state().probeTimeAcsCtrl("0000:02:00.0")).hasValue(0x1d & ~0x04);
         assertThat(h.kernelPartition()).contains(g("02:00.0", "03:00.0"));
     }
@@ -111,20 +129,25 @@ class EventSemanticsTest {
 
     @Test
     void section9_deviceTreeArm64LeavesAcsOffSoTheRootPortSubtreeIsOneGroup() {
-        TestHost dt = TestHost.arm(FirmwareKind.DEVICE_TREE).add(at("00:01.0").rootPort(1, 1).acs(0x1d, 0).driver("pcieport"),
+        TestHost dt = boot(TestHost.arm(FirmwareKind.DEVICE_TREE), at("00:01.0").rootPort(1, 1).acs(0x1d, 0).driver("pcieport"),
                 at("01:00.0").endpoint().driver("nvme"));
         assertThat(dt.kernelPartition()).isEqualTo(groups(g("00:01.0", "01:00.0")));
-        TestHost acpi = TestHost.arm(FirmwareKind.ACPI).add(at("00:01.0").rootPort(1, 1).acs(0x1d, 0).driver("pcieport"),
+        TestHost acpi = boot(TestHost.arm(FirmwareKind.ACPI), at("00:01.0").rootPort(1, 1).acs(0x1d, 0).driver("pcieport"),
                 at("01:00.0").endpoint().driver("nvme"));
         assertThat(acpi.kernelPartition()).isEqualTo(groups(g("00:01.0"), g("01:00.0")));
     }
 
     @Test
-    void snapshotReprobesFromScratchWithCompactIds() {
+    void resyncSnapshotKeepsIdsButAReRenumeratingOneReprobesWithCompactIds() {
         TestHost h = isolatedSwitch("");
         h.apply(new DeviceRemoved("0000:02:01.0"));
         var devices = h.state().devices();
+        // After a gap the kernel kept running: nothing is re-probed, the freed id 3 stays free.
         h.apply(new HostSnapshot(null, devices));
+        assertThat(h.state().kernelGroups().keySet()).containsExactly(0, 1, 2, 4);
+        // New platform facts mean a reboot: probed from scratch, ids compact again.
+        h.apply(new HostSnapshot(HostDescribed.newBuilder().setPlatform(IommuPlatform.INTEL_VT_D).setCommandLine("quiet").build(),
+                devices));
         assertThat(h.state().kernelGroups().keySet()).containsExactly(0, 1, 2, 3);
         assertThat(h.state().kernelGroups().get(0)).containsExactly("0000:00:01.0");
     }
