@@ -208,7 +208,7 @@ public final class EventApplier {
         return k.add(d.bdf(), g, d.hasAcsCap() ? d.acsCtrl() : -1);
     }
 
-    static void checkBridgeNumbers(Bdf b, BridgeInfo br) throws EventRejectedException {
+    private static void checkBridgeNumbers(Bdf b, BridgeInfo br) throws EventRejectedException {
         if (br != null && (br.getSecondary() <= b.bus() || br.getSecondary() > 0xff
                 || br.getSubordinate() < br.getSecondary() || br.getSubordinate() > 0xff)) {
             throw new EventRejectedException(INVALID_VALUE, b + ": bus numbers secondary=" + br.getSecondary()
