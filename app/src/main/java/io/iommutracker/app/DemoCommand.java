@@ -67,9 +67,8 @@ final class DemoCommand implements Callable<Integer> {
                 out.println(alertmanagerUrl == null ? "alert sink: off (give --alertmanager-url to deliver alerts)"
                         : "alert sink: delivering to " + alertmanagerUrl);
             }
-            FleetSimulator.Options d = FleetSimulator.Options.defaults();
-            FleetSimulator sim = new FleetSimulator(new FleetSimulator.Options(hosts, rate, seed, d.garbageRatio(),
-                    d.unknownBdfRatio(), d.namespace()));
+            FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(hosts).withRate(rate)
+                    .withSeed(seed));
             Duration runFor = duration == null ? Duration.ofDays(3650) : AgentCommand.parseDuration(duration);
             Thread feeder = new Thread(() -> sim.run(t.client, runFor), "fleet-simulator");
             feeder.setDaemon(true);

@@ -63,6 +63,10 @@ public final class FleetSimulator {
             return new Options(hosts, eventsPerSecond, seed, garbage, unknownBdf, namespace, gapRatio, silenceRatio, silence);
         }
 
+        public Options withSeed(long newSeed) {
+            return new Options(hosts, eventsPerSecond, newSeed, garbageRatio, unknownBdfRatio, namespace, gapRatio, silenceRatio, silence);
+        }
+
         public Options withGaps(double ratio) {
             return new Options(hosts, eventsPerSecond, seed, garbageRatio, unknownBdfRatio, namespace, ratio, silenceRatio, silence);
         }
