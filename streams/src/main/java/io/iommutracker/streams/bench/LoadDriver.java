@@ -133,7 +133,23 @@ public final class LoadDriver {
 
     private TrackerConfig config(String appId) {
         return TrackerConfig.defaults(client.getProperty("bootstrap.servers")).withApplicationId(appId)
-                .withStateDir(options.workDir().resolve("state-" + appId)).withProcessingGuarantee(options.guarantee());
+                .withStateDir(options.workDir().resolve("state-" + appId)).withProcessingGuarantee(options.guarantee())
+                .withExtra(tuning());
+    }
+
+    /**
+     * Streams settings to try without a code change, for both topologies alike: every system property
+     * {@code bench.streams.NAME=VALUE} becomes the Streams setting NAME (e.g. {@code -Dbench.streams.commit.interval.ms=50}).
+     */
+    private static Map<String, String> tuning() {
+        Map<String, String> out = new HashMap<>();
+        String prefix = "bench.streams.";
+        for (String n : System.getProperties().stringPropertyNames()) {
+            if (n.startsWith(prefix)) {
+                out.put(n.substring(prefix.length()), System.getProperty(n));
+            }
+        }
+        return out;
     }
 
     private Properties streamsProps(String appId) {
