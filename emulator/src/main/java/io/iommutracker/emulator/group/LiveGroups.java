@@ -37,8 +37,13 @@ public final class LiveGroups {
 
     /** The live groups of the eligible devices, each listed in probe order, groups ordered by their first device. */
     public List<List<Device>> groups(Predicate<Device> eligible) {
+        return groups(ProbeOrder.of(topo), eligible);
+    }
+
+    /** The same, over a probe order the caller already has ({@link ProbeOrder#of} of this topology). */
+    public List<List<Device>> groups(List<Device> probeOrder, Predicate<Device> eligible) {
         Map<Long, List<Device>> byAnchor = new LinkedHashMap<>();
-        for (Device d : ProbeOrder.of(topo)) {
+        for (Device d : probeOrder) {
             if (eligible.test(d)) {
                 byAnchor.computeIfAbsent(anchor(d), k -> new ArrayList<>()).add(d);
             }

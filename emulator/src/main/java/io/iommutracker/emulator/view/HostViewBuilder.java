@@ -51,15 +51,42 @@ public final class HostViewBuilder {
 
     private final HostModel m;
     private final HostDescribed host;
+    private final ViewMemo memo;
     private final Map<Bdf, List<Region>> regionCache = new HashMap<>();
 
-    private HostViewBuilder(HostModel m) {
+    /** What a memo entry is: a device's regions, a kernel or live group, a device's verdicts or view, a group's IOVA. */
+    private enum Piece { REGIONS, KERNEL_GROUP, LIVE_GROUP, VERDICTS, DEVICE, IOVA }
+
+    private record Key(Piece piece, Object id) {
+    }
+
+    /** A kernel group's facts and its view, made together from the same inputs. */
+    private record KernelGroup(GroupFacts facts, GroupView view) {
+    }
+
+    private HostViewBuilder(HostModel m, ViewMemo memo) {
         this.m = m;
         this.host = m.host() == null ? HostDescribed.newBuilder().build() : m.host();
+        this.memo = memo;
     }
 
     public static HostView build(HostModel m, RuleSet rules) {
-        return new HostViewBuilder(m).build(rules);
+        return build(m, rules, new ViewMemo());
+    }
+
+    /**
+     * The view, reusing from {@code memo} every group, device and region piece whose inputs are the same objects as
+     * when it was made (the emulator's states share every unchanged Device and description), and leaving in it the
+     * pieces of this view for the next build. The pieces are shared, never changed, so equal lists compare fast.
+     */
+    public static HostView build(HostModel m, RuleSet rules, ViewMemo memo) {
+        synchronized (memo) {
+            try {
+                return new HostViewBuilder(m, memo).build(rules);
+            } finally {
+                memo.endBuild();
+            }
+        }
     }
 
     /**
@@ -80,9 +107,13 @@ public final class HostViewBuilder {
 
     /** The live groups under {@code rules}, each in probe order; reuses the state's cache for the host's own rules. */
     public static List<List<Device>> liveGroups(HostModel m, RuleSet rules) {
+        return liveGroups(m, rules, ProbeOrder.of(m.topology()));
+    }
+
+    private static List<List<Device>> liveGroups(HostModel m, RuleSet rules, List<Device> probeOrder) {
         AcsPolicy policy = m.policy(rules);
         LiveClusters clusters = rules == m.hostRules() ? m.liveClusters() : LiveClusters.compute(m.topology(), policy);
-        return new LiveGroups(m.topology(), policy, clusters).groups(d -> Platforms.eligible(m.host(), d));
+        return new LiveGroups(m.topology(), policy, clusters).groups(probeOrder, d -> Platforms.eligible(m.host(), d));
     }
 
     private HostView build(RuleSet rules) {
@@ -90,28 +121,49 @@ public final class HostViewBuilder {
         Map<Integer, GroupFacts> facts = new LinkedHashMap<>();
         for (int id : m.kernelGroups().ids()) {
             List<Device> devs = devices(m.kernelGroups().members(id));
-            GroupFacts f = facts(id, devs);
-            facts.put(id, f);
-            kernelGroups.add(groupView(id, devs, f.regions()));
+            Object[] devIds = devs.toArray();
+            Object[] regionIds = regionLists(devs);
+            KernelGroup g = memo.get(new Key(Piece.KERNEL_GROUP, id), host, devIds, regionIds);
+            if (g == null) {
+                GroupFacts f = facts(id, devs);
+                g = memo.put(new Key(Piece.KERNEL_GROUP, id), new KernelGroup(f, groupView(id, devs, f.regions())),
+                        host, devIds, regionIds);
+            }
+            facts.put(id, g.facts());
+            kernelGroups.add(g.view());
         }
+        List<Device> probeOrder = ProbeOrder.of(m.topology());
         Map<Bdf, Integer> liveIds = new HashMap<>();
         List<GroupView> liveGroups = new ArrayList<>();
-        for (Map.Entry<Integer, List<Device>> e : liveIdentities(liveGroups(m, rules)).entrySet()) {
+        for (Map.Entry<Integer, List<Device>> e : liveIdentities(liveGroups(m, rules, probeOrder)).entrySet()) {
             List<Device> devs = e.getValue();
             devs.forEach(d -> liveIds.put(d.bdf(), e.getKey()));
-            liveGroups.add(groupView(e.getKey(), devs, groupRegions(devs)));
+            Object[] devIds = devs.toArray();
+            Object[] regionIds = regionLists(devs);
+            Key key = new Key(Piece.LIVE_GROUP, e.getKey());
+            GroupView g = memo.get(key, host, devIds, regionIds);
+            if (g == null) {
+                g = memo.put(key, groupView(e.getKey(), devs, groupRegions(devs)), host, devIds, regionIds);
+            }
+            liveGroups.add(g);
         }
         List<DeviceView> devices = new ArrayList<>();
         List<P2pHazard> hazards = new ArrayList<>();
         AcsPolicy livePolicy = m.policy(rules);
-        for (Device d : ProbeOrder.of(m.topology())) {
+        for (Device d : probeOrder) {
             int kg = m.kernelGroups().groupOf(d.bdf());
             DmaReport dma = m.dma(d);
             List<IovaRange> mappings = dma == null ? List.of() : dma.mappings();
-            List<Verdict> verdicts = kg < 0 ? List.of() : Assignment.verdicts(host, facts.get(kg), d.bdf().toString(), mappings);
-            devices.add(DeviceView.newBuilder().setBdf(d.bdf().toString()).setKernelGroup(kg < 0 ? null : kg)
-                    .setLiveGroup(liveIds.get(d.bdf())).setDriver(d.info().getDriver()).setOwner(owner(d))
-                    .setVerdicts(verdicts).build());
+            List<Verdict> verdicts = kg < 0 ? List.of() : verdicts(d, facts.get(kg), mappings);
+            Integer lg = liveIds.get(d.bdf());
+            Key key = new Key(Piece.DEVICE, d.bdf());
+            DeviceView dv = memo.get(key, d, kg, lg, verdicts);
+            if (dv == null) {
+                dv = memo.put(key, DeviceView.newBuilder().setBdf(d.bdf().toString()).setKernelGroup(kg < 0 ? null : kg)
+                        .setLiveGroup(lg).setDriver(d.info().getDriver()).setOwner(owner(d)).setVerdicts(verdicts).build(),
+                        d, kg, lg, verdicts);
+            }
+            devices.add(dv);
             if (dma != null) {
                 hazards.addAll(P2pHazards.of(d, m.topology(), livePolicy, mappings));
             }
@@ -120,6 +172,21 @@ public final class HostViewBuilder {
                 .setUpdatedAt(Instant.ofEpochMilli(m.lastObservedAt())).setPlatform(host.getPlatform())
                 .setDegraded(m.degraded()).setDeviceCount(m.topology().size()).setKernelGroups(kernelGroups)
                 .setLiveGroups(liveGroups).setDevices(devices).setUsableIova(usableIova(facts)).setHazards(hazards).build();
+    }
+
+    private List<Verdict> verdicts(Device d, GroupFacts f, List<IovaRange> mappings) {
+        Key key = new Key(Piece.VERDICTS, d.bdf());
+        List<Verdict> v = memo.get(key, host, f, mappings);
+        return v != null ? v : memo.put(key, Assignment.verdicts(host, f, d.bdf().toString(), mappings), host, f, mappings);
+    }
+
+    /** The identities of each device's region list: a group's regions are the same when these are. */
+    private Object[] regionLists(List<Device> devs) {
+        Object[] out = new Object[devs.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = deviceRegions(devs.get(i));
+        }
+        return out;
     }
 
     /**
@@ -166,7 +233,10 @@ public final class HostViewBuilder {
             for (Device u : m.topology().upstream(d)) {
                 upstream.add(u.info());
             }
-            return ReservedRegions.forDevice(host, d.info(), upstream);
+            Key key = new Key(Piece.REGIONS, b);
+            Object[] up = upstream.toArray();
+            List<Region> r = memo.get(key, host, d.info(), up);
+            return r != null ? r : memo.put(key, ReservedRegions.forDevice(host, d.info(), upstream), host, d.info(), up);
         });
     }
 
@@ -215,12 +285,20 @@ public final class HostViewBuilder {
     private List<GroupIova> usableIova(Map<Integer, GroupFacts> facts) {
         List<GroupIova> out = new ArrayList<>();
         for (GroupFacts f : facts.values()) {
+            Key key = new Key(Piece.IOVA, f.groupId());
+            List<GroupIova> memoised = memo.get(key, host, f);
+            if (memoised != null) {
+                out.addAll(memoised);
+                continue;
+            }
+            List<GroupIova> mine = new ArrayList<>();
             for (AssignApi api : AssignApi.values()) {
                 OwnerKind kind = api == AssignApi.VFIO ? OwnerKind.VFIO : OwnerKind.IOMMUFD;
                 if (f.owners().values().stream().anyMatch(o -> o.getKind() == kind)) {
-                    out.add(new GroupIova(f.groupId(), api, Assignment.usableIova(host, List.of(f), api)));
+                    mine.add(new GroupIova(f.groupId(), api, Assignment.usableIova(host, List.of(f), api)));
                 }
             }
+            out.addAll(memo.put(key, mine, host, f));
         }
         return out;
     }

@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
+import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -35,6 +37,8 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Benchmark: on one broker and with the same serdes and processing guarantee, measures (1) end-to-end throughput of the
@@ -43,6 +47,8 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
  * event→record for the passthrough. Goals: tracker ≥ 0.8 × passthrough; tracker p99 ≤ 200 ms.
  */
 public final class LoadDriver {
+
+    private static final Logger log = LoggerFactory.getLogger(LoadDriver.class);
 
     /**
      * @param bootstrap   a broker to use, or null to start an embedded one under {@code workDir}
@@ -125,15 +131,34 @@ public final class LoadDriver {
                 r -> {
                     Alert a = Topics.ALERTS.valueSerde().deserializer().deserialize(r.topic(), r.value());
                     return (a.getStatus() == AlertStatus.RESOLVED ? a.getResolvedAt() : a.getLastSeen()).toEpochMilli();
+                }, r -> {
+                    Alert a = Topics.ALERTS.valueSerde().deserializer().deserialize(r.topic(), r.value());
+                    return a.getKind() + "/" + a.getStatus();
                 });
         Latency passLatency = latency(PassthroughTopology.buildTopology(), passId, PassthroughTopology.OUTPUT, sim, rate,
-                ConsumerRecord::timestamp);
+                ConsumerRecord::timestamp, r -> "record");
         return new Figures(track, pass, rate, trackerLatency, passLatency);
     }
 
     private TrackerConfig config(String appId) {
         return TrackerConfig.defaults(client.getProperty("bootstrap.servers")).withApplicationId(appId)
-                .withStateDir(options.workDir().resolve("state-" + appId)).withProcessingGuarantee(options.guarantee());
+                .withStateDir(options.workDir().resolve("state-" + appId)).withProcessingGuarantee(options.guarantee())
+                .withExtra(tuning());
+    }
+
+    /**
+     * Streams settings to try without a code change, for both topologies alike: every system property
+     * {@code bench.streams.NAME=VALUE} becomes the Streams setting NAME (e.g. {@code -Dbench.streams.commit.interval.ms=50}).
+     */
+    private static Map<String, String> tuning() {
+        Map<String, String> out = new HashMap<>();
+        String prefix = "bench.streams.";
+        for (String n : System.getProperties().stringPropertyNames()) {
+            if (n.startsWith(prefix)) {
+                out.put(n.substring(prefix.length()), System.getProperty(n));
+            }
+        }
+        return out;
     }
 
     private Properties streamsProps(String appId) {
@@ -187,12 +212,14 @@ public final class LoadDriver {
     }
 
     private Latency latency(Topology topology, String appId, String outputTopic, FleetSimulator sim, double rate,
-                            ToLongFunction<ConsumerRecord<byte[], byte[]>> eventTime) throws Exception {
+                            ToLongFunction<ConsumerRecord<byte[], byte[]>> eventTime,
+                            Function<ConsumerRecord<byte[], byte[]>, String> label) throws Exception {
         Properties cp = new Properties();
         cp.putAll(client);
         cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         cp.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID());
         List<Long> samples = Collections.synchronizedList(new ArrayList<>());
+        Map<String, List<Long>> byLabel = new TreeMap<>();
         KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId));
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             streams.start();
@@ -224,7 +251,9 @@ public final class LoadDriver {
             long drainUntil = Long.MAX_VALUE;
             while (System.currentTimeMillis() < drainUntil) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-                    samples.add(System.currentTimeMillis() - eventTime.applyAsLong(r));
+                    long ms = System.currentTimeMillis() - eventTime.applyAsLong(r);
+                    samples.add(ms);
+                    byLabel.computeIfAbsent(label.apply(r), k -> new ArrayList<>()).add(ms);
                 }
                 if (!producer.isAlive() && drainUntil == Long.MAX_VALUE) {
                     drainUntil = System.currentTimeMillis() + 2000;
@@ -233,6 +262,12 @@ public final class LoadDriver {
         } finally {
             leave(streams);
         }
+        // which kinds of output make the tail
+        byLabel.forEach((k, v) -> {
+            Latency l = percentiles(v);
+            log.info("{} latency {}: {} samples, p50 {} ms, p99 {} ms, max {} ms", appId, k, l.samples(), l.p50(), l.p99(),
+                    Collections.max(v));
+        });
         return percentiles(samples);
     }
 

@@ -28,23 +28,49 @@ public final class ViewDiff {
     }
 
     public static List<IommuChange> diff(String hostId, HostView before, HostView after, long sequence, long at) {
+        return diff(hostId, before, after, sequence, at, true);
+    }
+
+    /** With {@code onlyChanged} false every group takes part (the reference the restriction must agree with). */
+    static List<IommuChange> diff(String hostId, HostView before, HostView after, long sequence, long at, boolean onlyChanged) {
         List<IommuChange> out = new ArrayList<>();
         Ctx ctx = new Ctx(hostId, sequence, Instant.ofEpochMilli(at), out);
         // most events change neither view's groups nor any usable IOVA: equal lists cannot differ in anything diffed
         List<GroupView> kb = before == null ? List.of() : before.getKernelGroups();
         List<GroupView> ka = after == null ? List.of() : after.getKernelGroups();
         if (!kb.equals(ka)) {
-            groups(ctx, ViewKind.KERNEL, kb, ka);
+            groups(ctx, ViewKind.KERNEL, onlyChanged ? changed(kb, ka) : kb, onlyChanged ? changed(ka, kb) : ka);
         }
         List<GroupView> lb = before == null ? List.of() : before.getLiveGroups();
         List<GroupView> la = after == null ? List.of() : after.getLiveGroups();
         if (!lb.equals(la)) {
-            groups(ctx, ViewKind.LIVE, lb, la);
+            groups(ctx, ViewKind.LIVE, onlyChanged ? changed(lb, la) : lb, onlyChanged ? changed(la, lb) : la);
         }
         List<GroupIova> ib = before == null ? List.of() : before.getUsableIova();
         List<GroupIova> ia = after == null ? List.of() : after.getUsableIova();
         if (!ib.equals(ia)) {
             iova(ctx, ib, ia);
+        }
+        return out;
+    }
+
+    /**
+     * The groups of {@code side} that are not in {@code other} unchanged (same id, same content). Only these can take
+     * part in a change: the two lists partition the devices, so a device of an unchanged group stays in it, and every
+     * device that moved left a changed group for a changed group. Unchanged groups are usually the very same objects
+     * (the emulator memoises them), so this costs an identity check per group.
+     */
+    static List<GroupView> changed(List<GroupView> side, List<GroupView> other) {
+        Map<Integer, GroupView> others = new java.util.HashMap<>();
+        for (GroupView g : other) {
+            others.put(g.getId(), g);
+        }
+        List<GroupView> out = new ArrayList<>();
+        for (GroupView g : side) {
+            GroupView o = others.get(g.getId());
+            if (o != g && !g.equals(o)) {
+                out.add(g);
+            }
         }
         return out;
     }

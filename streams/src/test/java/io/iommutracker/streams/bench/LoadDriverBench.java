@@ -3,7 +3,10 @@ package io.iommutracker.streams.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.iommutracker.kafka.KafkaFixture;
+import java.nio.file.Path;
 import java.time.Duration;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,7 +21,18 @@ class LoadDriverBench {
         LoadDriver.Options o = new LoadDriver.Options(null, KafkaFixture.tempDir("bench"), d.hosts(),
                 Integer.getInteger("bench.events", 20_000), d.warmup(),
                 Duration.ofSeconds(Integer.getInteger("bench.latencySeconds", 15)), d.guarantee());
-        LoadDriver.Figures f = LoadDriver.run(o);
+        String jfr = System.getProperty("bench.jfr");
+        LoadDriver.Figures f;
+        if (jfr == null) {
+            f = LoadDriver.run(o);
+        } else {
+            // -Dbench.jfr=path: a JFR profile of the whole run, written to path
+            try (Recording r = new Recording(Configuration.getConfiguration("profile"))) {
+                r.start();
+                f = LoadDriver.run(o);
+                r.dump(Path.of(jfr));
+            }
+        }
         f.print(System.out);
         assertThat(f.trackerEventsPerSecond()).isPositive();
         assertThat(f.trackerAlertLatency().samples()).isPositive();

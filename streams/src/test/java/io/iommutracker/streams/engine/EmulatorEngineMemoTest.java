@@ -1,0 +1,82 @@
+package io.iommutracker.streams.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.iommutracker.avro.HostView;
+import io.iommutracker.avro.PciEvent;
+import io.iommutracker.emulator.EventRejectedException;
+import io.iommutracker.emulator.HostState;
+import io.iommutracker.streams.sim.FleetSimulator;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The engine's memoised views are the views the emulator builds from scratch, event after event. */
+class EmulatorEngineMemoTest {
+
+    @Test
+    void shouldBuildTheSameViewAsAFreshBuildAfterEveryEvent() {
+        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(12));
+        Map<String, HostEngine.Host> engines = new HashMap<>();
+        Map<String, HostState> fresh = new HashMap<>();
+        long t = 1_700_000_000_000L;
+        int compared = 0;
+        int differentFromLast = 0;
+        Map<String, HostView> last = new HashMap<>();
+        while (compared < 3000) {
+            FleetSimulator.SimRecord r = sim.next(t += 7);
+            if (r.garbage()) {
+                continue;
+            }
+            PciEvent e = r.event();
+            HostEngine.Host before = engines.computeIfAbsent(e.getHostId(), EmulatorEngine.INSTANCE::empty);
+            HostState plain = fresh.computeIfAbsent(e.getHostId(), HostState::empty);
+            HostEngine.Host next;
+            HostState plainNext;
+            try {
+                next = before.apply(e);
+                plainNext = plain.apply(e);
+            } catch (EventRejectedException ex) {
+                continue;
+            }
+            engines.put(e.getHostId(), next);
+            fresh.put(e.getHostId(), plainNext);
+            HostView memoised = next.view();
+            assertThat(memoised).isEqualTo(plainNext.view());
+            if (!memoised.equals(last.put(e.getHostId(), memoised))) {
+                differentFromLast++;
+            }
+            compared++;
+        }
+        // the comparison covered views that changed, not only repeats of one view
+        assertThat(differentFromLast).isGreaterThan(compared / 2);
+    }
+
+    @Test
+    void shouldReusePiecesOfTheLastViewAfterAnEventThatTouchesOneDevice() {
+        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(1));
+        HostEngine.Host host = EmulatorEngine.INSTANCE.empty(sim.hostIds().get(0));
+        long t = 1_700_000_000_000L;
+        HostView previous = null;
+        int sharedGroups = 0;
+        for (int i = 0; i < 400; i++) {
+            FleetSimulator.SimRecord r = sim.next(t += 7);
+            if (r.garbage()) {
+                continue;
+            }
+            try {
+                host = host.apply(r.event());
+            } catch (EventRejectedException ex) {
+                continue;
+            }
+            HostView v = host.view();
+            if (previous != null && !v.getKernelGroups().isEmpty() && !previous.getKernelGroups().isEmpty()
+                    && v.getKernelGroups().get(0) == previous.getKernelGroups().get(0)) {
+                sharedGroups++;
+            }
+            previous = v;
+        }
+        // an unchanged group is the very same object as in the last view: that is what makes diffs cheap
+        assertThat(sharedGroups).isGreaterThan(100);
+    }
+}
