@@ -40,9 +40,16 @@ final class LocalStores {
     }
 
     private final KafkaStreams streams;
+    private final RawViews raw;
 
     LocalStores(KafkaStreams streams) {
         this.streams = streams;
+        this.raw = new RawViews(streams);
+    }
+
+    /** The stored bytes of the host's latest view in the active copy of {@code partition}, undecoded (see {@link RawViews}). */
+    Optional<byte[]> rawHostView(String host, int partition) {
+        return raw.get(host, partition);
     }
 
     /** The partition of this instance's copy holding {@code host}, searching every local copy (owner unknown). */
