@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * Load benchmark of the query API (not a test: it prints figures; the name keeps it out of the default test run).
  * Loads {@code bench.hosts} host views (default 10,000) into one instance on the test broker, then runs
  * {@code wrk} against GET /api/v1/hosts/{host}/groups over uniformly random hosts and prints wrk's figures with
- * p50/p90/p99/p99.9. Run through streams/bench/api-bench.sh.
+ * p50/p90/p99/p99.9 (closed loop: the throughput {@code bench.connections} connections reach), then
+ * {@link OpenLoopLoad} at a fixed {@code bench.rate} (default 10,000 req/s) with latency from each request's due time.
+ * Run through streams/bench/api-bench.sh.
  */
 class ApiBench {
 
@@ -36,6 +38,8 @@ class ApiBench {
         int connections = Integer.getInteger("bench.connections", 16);
         int seconds = Integer.getInteger("bench.seconds", 20);
         int threads = Integer.getInteger("bench.apiThreads", 4);
+        int rate = Integer.getInteger("bench.rate", 10_000);
+        int openConnections = Integer.getInteger("bench.openConnections", 16);
         ApiTestTopology.TopicNames topics = ApiTestTopology.TopicNames.unique("bench");
         try (Admin admin = Admin.create(KafkaFixture.clientProperties())) {
             admin.createTopics(Stream.of(topics.views(), topics.alerts(), topics.states())
@@ -65,8 +69,14 @@ class ApiBench {
             // warm-up: JIT and RocksDB block cache
             run(List.of("wrk", "-t2", "-c" + connections, "-d5s", "-s", lua.toString(), inst.url()));
             String out = run(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency", "-s", lua.toString(), inst.url()));
+            // open loop at a fixed rate, in its own JVM so that its allocations and GC are not the server's
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String classes = Path.of(OpenLoopLoad.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            out += run(List.of(java, "-Xmx256m", "-cp", classes, OpenLoopLoad.class.getName(), Integer.toString(inst.port),
+                    Integer.toString(hosts), Integer.toString(rate), Integer.toString(seconds), Integer.toString(openConnections)));
             log.info("\n== api bench: {} hosts, {} connections, {} s, {} API threads ==\n{}", hosts, connections, seconds, threads, out);
-            System.out.println("API-BENCH hosts=" + hosts + " connections=" + connections + " apiThreads=" + threads + "\n" + out);
+            System.out.println("API-BENCH hosts=" + hosts + " connections=" + connections + " apiThreads=" + threads + "\n" + out
+                    + "API-BENCH-END");
         }
     }
 
