@@ -60,9 +60,10 @@ public final class ApiServer implements AutoCloseable {
                 cfg.defaultMaxLagMs());
         this.alertStream = new AlertStream(fleet, cfg.defaultMaxLagMs());
         fleet.register(router);
-        new HostResources(hostRouter, new RenderCache(cfg.cacheBytes())).register(router);
+        RenderCache cache = new RenderCache(cfg.cacheBytes());
+        new HostResources(hostRouter, cache).register(router);
         new WhatIfResource(hostRouter, engine).register(router);
-        new SystemResources(streams, metrics).register(router);
+        new SystemResources(streams, metrics, cache).register(router);
         router.add("GET", ALERT_STREAM, req -> {
             throw new IllegalStateException("streamed by the dispatcher");
         });

@@ -79,6 +79,21 @@ final class RenderCache {
         }
     }
 
+    /** Prometheus text: hits, misses, entries and bytes held. */
+    void appendTo(StringBuilder sb) {
+        sb.append("# HELP iommu_api_render_cache_hits_total Per-host answers served from the render cache.\n")
+                .append("# TYPE iommu_api_render_cache_hits_total counter\n")
+                .append("iommu_api_render_cache_hits_total ").append(hits()).append('\n')
+                .append("# HELP iommu_api_render_cache_misses_total Per-host reads the render cache could not answer.\n")
+                .append("# TYPE iommu_api_render_cache_misses_total counter\n")
+                .append("iommu_api_render_cache_misses_total ").append(misses()).append('\n')
+                .append("# HELP iommu_api_render_cache_entries Answers held.\n# TYPE iommu_api_render_cache_entries gauge\n")
+                .append("iommu_api_render_cache_entries ").append(size()).append('\n')
+                .append("# HELP iommu_api_render_cache_bytes Bytes held (stored views plus answers).\n")
+                .append("# TYPE iommu_api_render_cache_bytes gauge\n")
+                .append("iommu_api_render_cache_bytes ").append(bytes()).append('\n');
+    }
+
     long hits() {
         return hits.sum();
     }
