@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
 CONN="${1:-8}"; SECS="${2:-20}"; THREADS="${3:-2}"; HOSTS="${4:-10000}"; RATE="${5:-10000}"; OPEN="${6:-16}"
-mvn -o -q -B -pl streams -am verify -Dtest=ApiBench -Dsurefire.failIfNoSpecifiedTests=false \
+mvn -o -q -B -pl streams -am verify -Dtest=ApiBench -Dsurefire.failIfNoSpecifiedTests=false -Dbench.run=true \
     -Dbench.connections="$CONN" -Dbench.seconds="$SECS" -Dbench.apiThreads="$THREADS" -Dbench.hosts="$HOSTS" \
     -Dbench.rate="$RATE" -Dbench.openConnections="$OPEN" \
     -Dsurefire.timeout=900 -Dmaven.test.redirectTestOutputToFile=true >/dev/null || { echo "benchmark run failed; see streams/target/surefire-reports" >&2; exit 1; }
