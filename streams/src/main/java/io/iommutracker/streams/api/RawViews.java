@@ -11,6 +11,7 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.QueryableStoreType;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.state.internals.StateStoreProvider;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
@@ -24,6 +25,7 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * (no stale stores), as {@code requireActive()} does.
  */
 final class RawViews {
+
 
     /** Returns the partition's store objects unwrapped; accepted only when the layer below is a bytes key-value store. */
     private static final QueryableStoreType<List<StateStore>> RAW = new QueryableStoreType<>() {
@@ -51,23 +53,48 @@ final class RawViews {
      *
      * @throws LocalStores.NotHere when the active copy of the partition is not on this instance or not running
      */
-    @SuppressWarnings("unchecked")
     Optional<byte[]> get(String host, int partition) {
-        List<StateStore> stores;
-        try {
-            stores = streams.store(StoreQueryParameters.fromNameAndType(StoreNames.HOST_VIEWS, RAW).withPartition(partition));
-        } catch (InvalidStateStoreException e) {
-            throw new LocalStores.NotHere("raw read of " + StoreNames.HOST_VIEWS + "/" + partition + ": " + e.getMessage());
-        }
-        if (stores.size() != 1) {
-            throw new LocalStores.NotHere(stores.size() + " active copies of " + StoreNames.HOST_VIEWS + "/" + partition + " found");
-        }
-        KeyValueStore<Bytes, byte[]> bytes = (KeyValueStore<Bytes, byte[]>) ((WrappedStateStore<?, ?, ?>) stores.get(0)).wrapped();
+        return raw(StoreNames.HOST_VIEWS, host, partition);
+    }
+
+    @SuppressWarnings("unchecked")
+    Optional<byte[]> raw(String storeName, String key, int partition) {
+        KeyValueStore<Bytes, byte[]> bytes = (KeyValueStore<Bytes, byte[]>) ((WrappedStateStore<?, ?, ?>) active(storeName, partition)).wrapped();
         try {
             // the store's key serde is the String serde: UTF-8, no prefix
-            return Optional.ofNullable(bytes.get(Bytes.wrap(host.getBytes(StandardCharsets.UTF_8))));
+            return Optional.ofNullable(bytes.get(Bytes.wrap(key.getBytes(StandardCharsets.UTF_8))));
         } catch (InvalidStateStoreException e) {
-            throw new LocalStores.NotHere("raw read of " + StoreNames.HOST_VIEWS + "/" + partition + ": " + e.getMessage());
+            throw new LocalStores.NotHere("read of " + storeName + "/" + partition + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The decoded value of {@code key} in the active copy, read through the metered store's own get (its serdes).
+     * Unlike an interactive query (IQv2) this takes no lock on the store's Position: in Kafka Streams 4.3 an IQv2
+     * query locks Position then the RocksDB store while a put locks them the other way round, and the two can
+     * deadlock the stream thread (KAFKA-19629).
+     */
+    @SuppressWarnings("unchecked")
+    <V> Optional<V> value(String storeName, String key, int partition) {
+        KeyValueStore<String, Object> store = (KeyValueStore<String, Object>) active(storeName, partition);
+        try {
+            Object v = store.get(key);
+            return Optional.ofNullable((V) (v instanceof ValueAndTimestamp<?> vt ? vt.value() : v));
+        } catch (InvalidStateStoreException e) {
+            throw new LocalStores.NotHere("read of " + storeName + "/" + partition + ": " + e.getMessage());
+        }
+    }
+
+    private StateStore active(String storeName, int partition) {
+        List<StateStore> stores;
+        try {
+            stores = streams.store(StoreQueryParameters.fromNameAndType(storeName, RAW).withPartition(partition));
+        } catch (InvalidStateStoreException e) {
+            throw new LocalStores.NotHere("read of " + storeName + "/" + partition + ": " + e.getMessage());
+        }
+        if (stores.size() != 1 || !(stores.get(0) instanceof KeyValueStore<?, ?>)) {
+            throw new LocalStores.NotHere(stores.size() + " active key-value copies of " + storeName + "/" + partition + " found");
+        }
+        return stores.get(0);
     }
 }

@@ -62,10 +62,11 @@ class ApiBench {
         String appId = "bench-" + topics.views().substring(6, 14);
         try (ApiInstance inst = ApiInstance.startWithThreads(appId, ApiTestTopology.build(topics), threads)) {
             TwoInstanceApiTest.await("RUNNING", 120, () -> inst.streams.state() == KafkaStreams.State.RUNNING);
-            TwoInstanceApiTest.await("all " + hosts + " hosts loaded", 300,
-                    () -> Http.get(inst.url() + "/api/v1/hosts/" + TestViews.host(hosts - 1)).status() == 200
-                            && Http.get(inst.url() + "/api/v1/hosts?limit=1000&cursor=" + TestViews.host(hosts - 1001)).json()
-                            .path("count").asInt() == 1000);
+            // the last hosts sent cover every partition, and a partition is applied in order: when they are all
+            // there, so is the fleet. Key reads only: an IQv2 range scan racing the loading writes can deadlock
+            // Kafka Streams 4.3 (KAFKA-19629)
+            TwoInstanceApiTest.await("all " + hosts + " hosts loaded", 300, () -> java.util.stream.IntStream
+                    .range(Math.max(0, hosts - 64), hosts).allMatch(i -> Http.get(inst.url() + "/api/v1/hosts/" + TestViews.host(i)).status() == 200));
             Path lua = KafkaFixture.tempDir("bench").resolve("random-groups.lua");
             Files.writeString(lua, luaScript(hosts), StandardCharsets.UTF_8);
             // warm-up: JIT and RocksDB block cache
