@@ -12,11 +12,17 @@ import org.apache.kafka.streams.state.HostInfo;
  * @param defaultMaxLagMs staleness a read accepts when the caller names none; negative = only the owning (active)
  *                        instance may answer
  * @param threads         request-handling threads
+ * @param cacheBytes      budget of the cache of rendered per-host answers (stored view plus answer bytes); 0 disables it
  */
-public record ApiConfig(String host, int port, String advertisedHost, int advertisedPort, long defaultMaxLagMs, int threads) {
+public record ApiConfig(String host, int port, String advertisedHost, int advertisedPort, long defaultMaxLagMs, int threads,
+                        long cacheBytes) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
+    /** 64 MiB: every host of a 10,000-host fleet with a few-KB view, twice over. */
+    public static final long DEFAULT_CACHE_BYTES = 64L << 20;
+    /** One request thread per core: requests are CPU-bound (store read, render), more threads only add switches. */
+    public static final int DEFAULT_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
     public ApiConfig {
         if (host == null || host.isBlank()) {
@@ -28,31 +34,42 @@ public record ApiConfig(String host, int port, String advertisedHost, int advert
         if (threads < 1) {
             throw new IllegalArgumentException("api threads must be at least 1, got " + threads);
         }
+        if (cacheBytes < 0) {
+            throw new IllegalArgumentException("api cache bytes must be >= 0, got " + cacheBytes);
+        }
         if (advertisedHost == null || advertisedHost.isBlank()) {
             advertisedHost = host;
         }
     }
 
-    /** 127.0.0.1:8080, advertised as itself, owner-only reads, 8 threads. */
+    public ApiConfig(String host, int port, String advertisedHost, int advertisedPort, long defaultMaxLagMs, int threads) {
+        this(host, port, advertisedHost, advertisedPort, defaultMaxLagMs, threads, DEFAULT_CACHE_BYTES);
+    }
+
+    /** 127.0.0.1:8080, advertised as itself, owner-only reads, one thread per core, 64 MiB answer cache. */
     public static ApiConfig defaults() {
-        return new ApiConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_HOST, DEFAULT_PORT, -1, 8);
+        return of(DEFAULT_HOST, DEFAULT_PORT);
     }
 
     /** Binds and advertises {@code host:port}. */
     public static ApiConfig of(String host, int port) {
-        return new ApiConfig(host, port, host, port, -1, 8);
+        return new ApiConfig(host, port, host, port, -1, DEFAULT_THREADS, DEFAULT_CACHE_BYTES);
     }
 
     public ApiConfig withDefaultMaxLagMs(long ms) {
-        return new ApiConfig(host, port, advertisedHost, advertisedPort, ms, threads);
+        return new ApiConfig(host, port, advertisedHost, advertisedPort, ms, threads, cacheBytes);
     }
 
     public ApiConfig withThreads(int n) {
-        return new ApiConfig(host, port, advertisedHost, advertisedPort, defaultMaxLagMs, n);
+        return new ApiConfig(host, port, advertisedHost, advertisedPort, defaultMaxLagMs, n, cacheBytes);
     }
 
     public ApiConfig withAdvertised(String h, int p) {
-        return new ApiConfig(host, port, h, p, defaultMaxLagMs, threads);
+        return new ApiConfig(host, port, h, p, defaultMaxLagMs, threads, cacheBytes);
+    }
+
+    public ApiConfig withCacheBytes(long n) {
+        return new ApiConfig(host, port, advertisedHost, advertisedPort, defaultMaxLagMs, threads, n);
     }
 
     /** The value for Kafka Streams' {@code application.server}. */

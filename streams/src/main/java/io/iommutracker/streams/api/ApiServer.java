@@ -32,6 +32,7 @@ public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     static final String ALERT_STREAM = "/api/v1/alerts/stream";
     private static final int MAX_BODY = 4 * 1024 * 1024;
+    private static final byte[] NO_BODY = new byte[0];
 
     static {
         // the JDK server writes headers and body separately; with Nagle on, each keep-alive response then waits for the
@@ -59,9 +60,10 @@ public final class ApiServer implements AutoCloseable {
                 cfg.defaultMaxLagMs());
         this.alertStream = new AlertStream(fleet, cfg.defaultMaxLagMs());
         fleet.register(router);
-        new HostResources(hostRouter).register(router);
+        RenderCache cache = new RenderCache(cfg.cacheBytes());
+        new HostResources(hostRouter, cache).register(router);
         new WhatIfResource(hostRouter, engine).register(router);
-        new SystemResources(streams, metrics).register(router);
+        new SystemResources(streams, metrics, cache).register(router);
         router.add("GET", ALERT_STREAM, req -> {
             throw new IllegalStateException("streamed by the dispatcher");
         });
@@ -151,7 +153,8 @@ public final class ApiServer implements AutoCloseable {
         });
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
-            body = in.readNBytes(MAX_BODY + 1);
+            // most requests are GETs without a body: readNBytes would still allocate its 8-16 KB chunk for each
+            body = headers.containsKey("content-length") || headers.containsKey("transfer-encoding") ? in.readNBytes(MAX_BODY + 1) : NO_BODY;
         }
         if (body.length > MAX_BODY) {
             throw new ApiException(413, "body_too_large", "request bodies are limited to " + MAX_BODY + " bytes");

@@ -25,6 +25,19 @@ final class HostReader {
         return host;
     }
 
+    /** Whether this reads the active copy (the owner's). */
+    boolean active() {
+        return active;
+    }
+
+    /** The stored bytes of the latest view; only for the active copy. */
+    Optional<byte[]> rawView() {
+        if (!active) {
+            throw new IllegalStateException("raw reads are for the active copy only");
+        }
+        return stores.rawHostView(host, partition);
+    }
+
     /** The latest view, or the view valid at {@code asOf} from the history store. */
     HostView view(Optional<Instant> asOf) {
         if (asOf.isEmpty()) {

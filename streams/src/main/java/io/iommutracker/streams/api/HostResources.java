@@ -10,10 +10,12 @@ import io.iommutracker.avro.HostDescribed;
 import io.iommutracker.avro.HostView;
 import io.iommutracker.avro.IovaRange;
 import io.iommutracker.avro.ResvRegion;
+import io.iommutracker.emulator.HostState;
 import io.iommutracker.emulator.model.Bdf;
 import io.iommutracker.emulator.resv.Region;
 import io.iommutracker.emulator.vfio.Assignment;
 import io.iommutracker.emulator.vfio.GroupFacts;
+import io.iommutracker.streams.topology.HostRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,9 +28,11 @@ import org.apache.kafka.streams.state.VersionedRecord;
 final class HostResources {
 
     private final HostRouter router;
+    private final RenderCache cache;
 
-    HostResources(HostRouter router) {
+    HostResources(HostRouter router, RenderCache cache) {
         this.router = router;
+        this.cache = cache;
     }
 
     void register(Router r) {
@@ -42,20 +46,49 @@ final class HostResources {
         r.add("GET", "/api/v1/hosts/{host}/hazards", this::hazards);
     }
 
-    /** Validates parameters before any routing, so a bad request is a 400 wherever it lands. */
+    /** A read whose answer is a function of the latest view and the request alone: its answers are cached. */
     private Response read(Request req, java.util.function.BiFunction<HostReader, HostView, Object> body) throws Exception {
+        return read(req, true, body);
+    }
+
+    /**
+     * Validates parameters before any routing, so a bad request is a 400 wherever it lands. A {@code cacheable} read
+     * of the latest view on the owner is answered from {@link RenderCache} while the stored view is unchanged.
+     */
+    private Response read(Request req, boolean cacheable, java.util.function.BiFunction<HostReader, HostView, Object> body)
+            throws Exception {
         String host = req.var("host");
         Optional<Instant> asOf = req.timeParam("asOf");
+        boolean useCache = cacheable && asOf.isEmpty();
         return router.route(req, host, reader -> {
+            String key = null;
+            byte[] raw = null;
+            if (useCache && reader.active()) {
+                raw = reader.rawView().orElse(null);
+                if (raw != null) {
+                    key = RenderCache.key(host, req.path(), req.rawQuery());
+                    RenderCache.Rendered hit = cache.get(key, raw);
+                    if (hit != null) {
+                        return new Response(hit.status(), hit.contentType(), hit.body(), new LinkedHashMap<>());
+                    }
+                }
+            }
             HostView v = reader.view(asOf);
             Object out = body.apply(reader, v);
+            Response resp;
             if (out instanceof Response r) {
-                return r;
+                resp = r;
+            } else {
+                if (out instanceof ObjectNode o && asOf.isPresent()) {
+                    o.put("asOf", asOf.get().toString());
+                }
+                resp = Response.ok(out);
             }
-            if (out instanceof ObjectNode o && asOf.isPresent()) {
-                o.put("asOf", asOf.get().toString());
+            // cached only when the view did not change while it was decoded: the entry then pairs bytes and answer exactly
+            if (key != null && resp.status() == 200 && java.util.Arrays.equals(raw, reader.rawView().orElse(null))) {
+                cache.put(key, raw, new RenderCache.Rendered(resp.status(), resp.contentType(), resp.body()));
             }
-            return Response.ok(out);
+            return resp;
         });
     }
 
@@ -219,16 +252,18 @@ final class HostResources {
         }
         List<AssignApi> apis = apiParam.equals("all") ? List.of(AssignApi.VFIO, AssignApi.IOMMUFD)
                 : List.of(AssignApi.valueOf(apiParam.toUpperCase(java.util.Locale.ROOT)));
-        return read(req, (reader, v) -> {
-            for (Integer g : wanted) {
-                if (Views.group(v.getKernelGroups(), g).isEmpty()) {
-                    throw ApiException.notFound("unknown_group", "host '" + v.getHostId() + "' has no kernel group " + g);
-                }
+        return read(req, false, (reader, v) -> {
+            // a set of several groups is not precomputed: computed from the host's emulated state when there is one
+            Optional<HostState> state = wanted.size() > 1 ? hostState(reader) : Optional.empty();
+            List<Integer> unknown = state.map(s -> GroupSetIova.unknown(s, wanted))
+                    .orElseGet(() -> wanted.stream().filter(g -> Views.group(v.getKernelGroups(), g).isEmpty()).toList());
+            if (!unknown.isEmpty()) {
+                throw ApiException.notFound("unknown_group", "host '" + v.getHostId() + "' has no kernel group " + unknown.get(0));
             }
             ArrayNode out = Json.array();
             for (AssignApi api : apis) {
                 if (wanted.size() > 1) {
-                    out.add(computed(v, wanted, api));
+                    out.add(state.isPresent() ? computed(state.get(), v, wanted, api) : approximated(v, wanted, api));
                     continue;
                 }
                 for (GroupIova gi : v.getUsableIova()) {
@@ -247,8 +282,37 @@ final class HostResources {
         });
     }
 
-    /** A container / IOAS holding several groups: not precomputed, so asked of the emulator. */
-    private static ObjectNode computed(HostView v, List<Integer> groups, AssignApi api) {
+    /** The host's emulated state from HOST_STATE, in the same copy the view was read from; empty when none is kept. */
+    private static Optional<HostState> hostState(HostReader reader) {
+        Optional<byte[]> bytes = reader.state();
+        if (bytes.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(HostState.fromBytes(HostRecord.fromBytes(bytes.get()).state()));
+        } catch (UnsupportedOperationException e) {
+            throw ApiException.notImplemented("the emulator core is not available in this build: " + e.getMessage());
+        }
+    }
+
+    /** Exact: the platform's facts and every member's own regions, from the emulated state. */
+    private static ObjectNode computed(HostState state, HostView v, List<Integer> groups, AssignApi api) {
+        Map<String, io.iommutracker.avro.Owner> owners = new LinkedHashMap<>();
+        v.getDevices().forEach(d -> owners.put(d.getBdf(), d.getOwner()));
+        List<IovaRange> ranges;
+        try {
+            ranges = GroupSetIova.usable(state, groups, api, owners);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(422, "cannot_compute", "usable IOVA of groups " + groups + " for " + api + ": " + e.getMessage());
+        }
+        return iovaEntry(api, groups, ranges, "computed");
+    }
+
+    /**
+     * Approximate, for a host whose emulated state is not kept (HOST_STATE has no record): HostView keeps regions per
+     * group and only the platform's name, so every member gets its group's merged regions and the default aperture.
+     */
+    private static ObjectNode approximated(HostView v, List<Integer> groups, AssignApi api) {
         List<GroupFacts> facts = new ArrayList<>();
         for (Integer id : groups) {
             GroupView g = Views.group(v.getKernelGroups(), id).orElseThrow();
@@ -257,7 +321,6 @@ final class HostResources {
             Map<String, io.iommutracker.avro.Owner> owners = new LinkedHashMap<>();
             Map<String, String> drivers = new LinkedHashMap<>();
             for (String d : g.getDevices()) {
-                // HostView keeps regions per group only; each member is given the group's merged list
                 perDevice.put(d, regions);
                 Optional<DeviceView> dv = Views.device(v, d);
                 dv.ifPresent(x -> owners.put(d, x.getOwner()));
@@ -274,11 +337,15 @@ final class HostResources {
         } catch (IllegalArgumentException e) {
             throw new ApiException(422, "cannot_compute", "usable IOVA of groups " + groups + " for " + api + ": " + e.getMessage());
         }
+        return iovaEntry(api, groups, ranges, "approximated");
+    }
+
+    private static ObjectNode iovaEntry(AssignApi api, List<Integer> groups, List<IovaRange> ranges, String source) {
         ObjectNode e = Json.object();
         e.put("api", api.name());
         e.set("groups", Json.MAPPER.valueToTree(groups));
         e.set("ranges", Views.avroList(ranges));
-        e.put("source", "computed");
+        e.put("source", source);
         return e;
     }
 

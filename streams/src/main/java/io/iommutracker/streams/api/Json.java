@@ -3,6 +3,7 @@ package io.iommutracker.streams.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -27,6 +28,8 @@ public final class Json {
 
     public static final ObjectMapper MAPPER = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
     static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** Built once: writing through the mapper looks the configuration up per call. */
+    private static final ObjectWriter WRITER = MAPPER.writer();
 
     /** Long fields that hold bus addresses or sizes: printed as unsigned hex. */
     private static final Set<String> ADDRESS_FIELDS = Set.of("start", "end", "base", "limit", "size", "address", "doorbell",
@@ -37,7 +40,7 @@ public final class Json {
 
     public static byte[] bytes(Object value) {
         try {
-            return MAPPER.writeValueAsBytes(value instanceof IndexedRecord r ? avro(r) : value);
+            return WRITER.writeValueAsBytes(value instanceof IndexedRecord r ? avro(r) : value);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

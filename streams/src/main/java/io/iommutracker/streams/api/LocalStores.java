@@ -29,7 +29,8 @@ import org.apache.kafka.streams.state.VersionedRecord;
 import org.apache.kafka.streams.state.VersionedRecordIterator;
 
 /**
- * Reads of this instance's own copies of the stores (interactive queries v2), per partition. A read either requires
+ * Reads of this instance's own copies of the stores, per partition. Key reads of an active copy go through the
+ * store object itself ({@link RawViews}: no Position lock, see KAFKA-19629); the rest are interactive queries v2. A read either requires
  * the active task, or accepts any local copy (standby or restoring); whether a stale copy is fresh enough is the
  * caller's decision ({@link LagTracker}). Store failures surface as {@link ApiException} 503, never as a 500.
  */
@@ -40,9 +41,16 @@ final class LocalStores {
     }
 
     private final KafkaStreams streams;
+    private final RawViews raw;
 
     LocalStores(KafkaStreams streams) {
         this.streams = streams;
+        this.raw = new RawViews(streams);
+    }
+
+    /** The stored bytes of the host's latest view in the active copy of {@code partition}, undecoded (see {@link RawViews}). */
+    Optional<byte[]> rawHostView(String host, int partition) {
+        return raw.get(host, partition);
     }
 
     /** The partition of this instance's copy holding {@code host}, searching every local copy (owner unknown). */
@@ -68,6 +76,9 @@ final class LocalStores {
     }
 
     Optional<HostView> hostView(String host, int partition, boolean requireActive) {
+        if (requireActive) {
+            return raw.value(StoreNames.HOST_VIEWS, host, partition);
+        }
         return Optional.ofNullable((HostView) unwrap(single(StoreNames.HOST_VIEWS, KeyQuery.withKey(host), partition, requireActive)));
     }
 
@@ -90,6 +101,9 @@ final class LocalStores {
     }
 
     Optional<byte[]> hostState(String host, int partition, boolean requireActive) {
+        if (requireActive) {
+            return raw.value(StoreNames.HOST_STATE, host, partition);
+        }
         return Optional.ofNullable((byte[]) unwrap(single(StoreNames.HOST_STATE, KeyQuery.withKey(host), partition, requireActive)));
     }
 

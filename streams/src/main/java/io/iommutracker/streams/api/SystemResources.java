@@ -17,11 +17,13 @@ final class SystemResources {
 
     private final KafkaStreams streams;
     private final ApiMetrics metrics;
+    private final RenderCache cache;
     private final byte[] openapi;
 
-    SystemResources(KafkaStreams streams, ApiMetrics metrics) {
+    SystemResources(KafkaStreams streams, ApiMetrics metrics, RenderCache cache) {
         this.streams = streams;
         this.metrics = metrics;
+        this.cache = cache;
         try (InputStream in = SystemResources.class.getResourceAsStream(OPENAPI_RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the classpath");
@@ -39,6 +41,7 @@ final class SystemResources {
         r.add("GET", "/metrics", req -> {
             StringBuilder sb = new StringBuilder(64 * 1024);
             metrics.appendTo(sb);
+            cache.appendTo(sb);
             Prometheus.appendKafka(sb, streams.metrics());
             return Response.text(200, sb.toString(), "text/plain; version=0.0.4; charset=utf-8");
         });
