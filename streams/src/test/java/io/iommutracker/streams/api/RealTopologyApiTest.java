@@ -81,21 +81,30 @@ class RealTopologyApiTest {
         TwoInstanceApiTest.await("every simulated host visible", 120, () -> sim.hostIds().stream()
                 .allMatch(h -> Http.get(a + "/api/v1/hosts/" + h).status() == 200));
         TwoInstanceApiTest.await("every telemetry record processed", 120, () -> caughtUp(appId));
+        // both instances can report RUNNING before the rebalance that gives B its partitions: wait for B to own one
+        TwoInstanceApiTest.await("instance B owns a simulated host", 90, () -> {
+            hostOnB = hostOwnedByB(sim);
+            return hostOnB != null;
+        });
+        // and for that host's view to be served from B
+        TwoInstanceApiTest.await("B serves " + hostOnB, 60, () -> Http.get(a + "/api/v1/hosts/" + hostOnB).status() == 200);
+        assertThat(hostOnB).as("instance B owns a simulated host").isNotNull();
+    }
+
+    /** A host B owns, a GPU server when there is one (its view has the most to check). */
+    private String hostOwnedByB(FleetSimulator sim) {
+        String any = null;
         for (String h : sim.hostIds()) {
             HostInfo owner = streams.get(0).queryMetadataForKey(StoreNames.HOST_VIEWS, h, Serdes.String().serializer()).activeHost();
-            if (owner.port() == apis.get(1).port() && h.contains("gpu-server")) {
-                hostOnB = h;
+            if (owner == null || owner.port() != apis.get(1).port()) {
+                continue;
             }
-        }
-        if (hostOnB == null) {
-            for (String h : sim.hostIds()) {
-                if (streams.get(0).queryMetadataForKey(StoreNames.HOST_VIEWS, h, Serdes.String().serializer()).activeHost().port()
-                        == apis.get(1).port()) {
-                    hostOnB = h;
-                }
+            if (h.contains("gpu-server")) {
+                return h;
             }
+            any = h;
         }
-        assertThat(hostOnB).as("instance B owns a simulated host").isNotNull();
+        return any;
     }
 
     /** Whether the application has committed every telemetry record on the broker. */
