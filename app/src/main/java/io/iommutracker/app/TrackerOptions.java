@@ -3,7 +3,6 @@ package io.iommutracker.app;
 import io.iommutracker.streams.TrackerConfig;
 import io.iommutracker.streams.api.ApiConfig;
 import java.nio.file.Path;
-import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** Options of the Streams application and its query API, shared by run and demo. */
@@ -39,14 +38,12 @@ final class TrackerOptions {
     String advertisedHost;
 
     TrackerConfig trackerConfig(String bootstrap, Path dataDir, KafkaOptions kafka, int apiPort) {
-        String adv = advertisedHost != null ? advertisedHost
-                : "0.0.0.0".equals(httpHost) ? hostName() : httpHost;
         TrackerConfig c = TrackerConfig.defaults(bootstrap)
                 .withApplicationId(applicationId)
                 .withStateDir(stateDir != null ? stateDir : dataDir.resolve("streams"))
                 .withProcessingGuarantee(processingGuarantee)
                 .withSilentTimeout(AgentCommand.parseDuration(silentAfter))
-                .withApplicationServer(adv + ":" + apiPort)
+                .withApplicationServer(advertised() + ":" + apiPort)
                 .withTopicReplicationFactor(kafka.replicationFactor);
         if (kafka.kafkaConfig != null) {
             c = c.withExtraPropertiesFile(kafka.kafkaConfig);
@@ -55,8 +52,12 @@ final class TrackerOptions {
     }
 
     ApiConfig apiConfig(int port) {
-        String adv = advertisedHost != null ? advertisedHost : "0.0.0.0".equals(httpHost) ? hostName() : httpHost;
-        return ApiConfig.of(httpHost, port).withAdvertised(adv, port);
+        return ApiConfig.of(httpHost, port).withAdvertised(advertised(), port);
+    }
+
+    /** How other instances reach this one: --advertised-host, else the listen address unless it is the wildcard. */
+    private String advertised() {
+        return advertisedHost != null ? advertisedHost : "0.0.0.0".equals(httpHost) ? hostName() : httpHost;
     }
 
     /** The API port: the one asked for, or a free one when 0 (so application.server can name it before start). */
@@ -69,10 +70,6 @@ final class TrackerOptions {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    static Duration duration(String s) {
-        return AgentCommand.parseDuration(s);
     }
 
     private static String hostName() {
