@@ -34,8 +34,12 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * asks Kafka Streams for the partition's store object (a query type of our own makes the provider return the
  * metered store as is) and reads one layer below the metered one, where keys and values are bytes. The layers read
  * (record cache when enabled, change-logging, RocksDB) are the ones an interactive-query key lookup reads, so the
- * bytes are exactly the value such a lookup would decode. Only active tasks of RUNNING stream threads are searched
- * (no stale stores), as {@code requireActive()} does.
+ * bytes are exactly the value such a lookup would decode. Raw reads search only active tasks of RUNNING stream
+ * threads (no stale stores), as {@code requireActive()} does.
+ *
+ * <p>The same store objects serve the decoded reads (key, as-of, scans, owner-unknown lookup), for the active copy
+ * or any local copy. Reading through the store object takes only the store's own monitor, never the Position lock
+ * an IQv2 query takes first (Position then store, while a put takes store then Position: KAFKA-19629).
  */
 final class RawViews {
 

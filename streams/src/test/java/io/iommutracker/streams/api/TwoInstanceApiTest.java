@@ -590,13 +590,14 @@ class TwoInstanceApiTest {
                         stores.hasCopy(StoreNames.HOST_VIEWS, p), stores.isActive(StoreNames.HOST_VIEWS, p),
                         stores.hostView(hostOnB, p, false).map(HostView::getSequence).orElse(-1L),
                         stores.hostState(hostOnB, p, false).isPresent(),
-                        stores.hostViewAsOf(hostOnB, p, T1.plusSeconds(1), false).map(r -> r.timestamp()).orElse(-1L));
+                        stores.hostViewAsOf(hostOnB, p, T1.plusSeconds(1), false).map(r -> r.timestamp()).orElse(-1L),
+                        Http.get(a.url() + "/health/ready").status());
             });
             List<Object> got = reads.get(10, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(got.get(0)).as("hosts in A's active copies").isNotEqualTo(0).isNotEqualTo(HOSTS);
             assertThat(got.subList(1, got.size())).containsExactly(HOSTS, TestViews.alerts(HOSTS).size(), p, true, false,
                     TestViews.view(indexOnB, 2).getSequence(), true,
-                    T1.toEpochMilli());
+                    T1.toEpochMilli(), 200);
             // the control: an interactive query does wait for the held locks, so the reads above ran while they were held
             iq = CompletableFuture.supplyAsync(() -> {
                 int n = 0;
