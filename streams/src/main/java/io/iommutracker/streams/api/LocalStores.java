@@ -15,22 +15,17 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.query.FailureReason;
-import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.MultiVersionedKeyQuery;
 import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryResult;
-import org.apache.kafka.streams.query.RangeQuery;
 import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.query.StateQueryResult;
-import org.apache.kafka.streams.query.VersionedKeyQuery;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.state.VersionedRecord;
 import org.apache.kafka.streams.state.VersionedRecordIterator;
 
 /**
- * Reads of this instance's own copies of the stores, per partition. Key reads of an active copy go through the
- * store object itself ({@link RawViews}: no Position lock, see KAFKA-19629); the rest are interactive queries v2. A read either requires
+ * Reads of this instance's own copies of the stores, per partition. Every read but a host's history goes through
+ * the store object itself ({@link RawViews}: no Position lock, see KAFKA-19629); history is an interactive query v2. A read either requires
  * the active task, or accepts any local copy (standby or restoring); whether a stale copy is fresh enough is the
  * caller's decision ({@link LagTracker}). Store failures surface as {@link ApiException} 503, never as a 500.
  */
@@ -55,39 +50,32 @@ final class LocalStores {
 
     /** The partition of this instance's copy holding {@code host}, searching every local copy (owner unknown). */
     Optional<Read<HostView>> findHostView(String host) {
-        for (Map.Entry<Integer, QueryResult<Object>> e : query(StoreNames.HOST_VIEWS, KeyQuery.withKey(host), null, false).entrySet()) {
-            if (e.getValue().isSuccess() && e.getValue().getResult() != null) {
-                return Optional.of(new Read<>(e.getKey(), false, (HostView) unwrap(e.getValue().getResult())));
-            }
-        }
-        return Optional.empty();
+        return raw.find(StoreNames.HOST_VIEWS, host);
     }
 
     /** Whether the active task of {@code partition} is on this instance and running. */
     boolean isActive(String store, int partition) {
-        QueryResult<Object> r = query(store, KeyQuery.withKey(""), partition, true).get(partition);
-        return r != null && r.isSuccess();
+        return raw.has(store, partition, true);
     }
 
     /** Whether this instance holds any copy (active, standby, restoring) of {@code partition}. */
     boolean hasCopy(String store, int partition) {
-        QueryResult<Object> r = query(store, KeyQuery.withKey(""), partition, false).get(partition);
-        return r != null && r.isSuccess();
+        return raw.has(store, partition, false);
     }
 
     Optional<HostView> hostView(String host, int partition, boolean requireActive) {
-        if (requireActive) {
-            return raw.value(StoreNames.HOST_VIEWS, host, partition);
-        }
-        return Optional.ofNullable((HostView) unwrap(single(StoreNames.HOST_VIEWS, KeyQuery.withKey(host), partition, requireActive)));
+        return raw.value(StoreNames.HOST_VIEWS, host, partition, requireActive);
     }
 
     Optional<VersionedRecord<HostView>> hostViewAsOf(String host, int partition, Instant asOf, boolean requireActive) {
-        VersionedKeyQuery<String, HostView> q = VersionedKeyQuery.<String, HostView>withKey(host).asOf(asOf);
-        return Optional.ofNullable(single(StoreNames.HOST_VIEW_HISTORY, q, partition, requireActive));
+        return raw.asOf(StoreNames.HOST_VIEW_HISTORY, host, partition, asOf, requireActive);
     }
 
-    /** Every version of the host's view overlapping [from, to], oldest first. */
+    /**
+     * Every version of the host's view overlapping [from, to], oldest first. Still an IQv2 query: the versioned store
+     * object offers no multi-version read of its own (only IQv2's MultiVersionedKeyQuery reaches it). The RocksDB
+     * versioned store has no store monitor: its put and an IQv2 query both lock the Position first, so no inversion.
+     */
     List<VersionedRecord<HostView>> hostViewHistory(String host, int partition, Instant from, Instant to, boolean requireActive) {
         MultiVersionedKeyQuery<String, HostView> q = MultiVersionedKeyQuery.<String, HostView>withKey(host)
                 .fromTime(from).toTime(to).withAscendingTimestamps();
@@ -101,50 +89,20 @@ final class LocalStores {
     }
 
     Optional<byte[]> hostState(String host, int partition, boolean requireActive) {
-        if (requireActive) {
-            return raw.value(StoreNames.HOST_STATE, host, partition);
-        }
-        return Optional.ofNullable((byte[]) unwrap(single(StoreNames.HOST_STATE, KeyQuery.withKey(host), partition, requireActive)));
+        return raw.value(StoreNames.HOST_STATE, host, partition, requireActive);
     }
 
     /** Per local partition: up to {@code limit} views with host id after {@code after}, in key order, that pass {@code keep}. */
     Map<Integer, Partial<HostView>> scanHosts(String after, int limit, Predicate<HostView> keep, boolean requireActive) {
-        RangeQuery<String, Object> q = after == null ? RangeQuery.withNoBounds() : RangeQuery.withLowerBound(after);
-        return scan(StoreNames.HOST_VIEWS, q, limit, v -> keep.test((HostView) v), after, requireActive);
+        return raw.scan(StoreNames.HOST_VIEWS, after, limit, v -> keep.test((HostView) v), after, requireActive);
     }
 
     Map<Integer, Partial<Alert>> scanAlerts(Predicate<Alert> keep, boolean requireActive) {
-        return scan(StoreNames.ALERTS, RangeQuery.withNoBounds(), Integer.MAX_VALUE, v -> keep.test((Alert) v), null, requireActive);
+        return raw.scan(StoreNames.ALERTS, null, Integer.MAX_VALUE, v -> keep.test((Alert) v), null, requireActive);
     }
 
     /** What one partition answered to a scan; {@code failure} set when it could not. */
     record Partial<T>(boolean ok, List<KeyValue<String, T>> items, String failure) {
-    }
-
-    @SuppressWarnings("unchecked")
-    private <T> Map<Integer, Partial<T>> scan(String store, RangeQuery<String, Object> q, int limit, Predicate<Object> keep,
-                                              String afterExclusive, boolean requireActive) {
-        Map<Integer, Partial<T>> out = new java.util.TreeMap<>();
-        for (Map.Entry<Integer, QueryResult<Object>> e : query(store, (Query<Object>) (Query<?>) q, null, requireActive).entrySet()) {
-            QueryResult<Object> r = e.getValue();
-            if (!r.isSuccess()) {
-                out.put(e.getKey(), new Partial<>(false, List.of(), r.getFailureReason() + ": " + r.getFailureMessage()));
-                continue;
-            }
-            List<KeyValue<String, T>> items = new ArrayList<>();
-            try (KeyValueIterator<String, Object> it = (KeyValueIterator<String, Object>) r.getResult()) {
-                while (it.hasNext() && items.size() < limit) {
-                    KeyValue<String, Object> kv = it.next();
-                    Object v = unwrap(kv.value);
-                    if (v == null || (afterExclusive != null && kv.key.equals(afterExclusive)) || !keep.test(v)) {
-                        continue;
-                    }
-                    items.add(KeyValue.pair(kv.key, (T) v));
-                }
-            }
-            out.put(e.getKey(), new Partial<>(true, items, null));
-        }
-        return out;
     }
 
     /** The result of a one-partition query; null when the key is absent. */
@@ -188,9 +146,5 @@ final class LocalStores {
         } catch (StreamsException e) {
             throw ApiException.unavailable("Kafka Streams cannot answer now: " + e.getMessage());
         }
-    }
-
-    private static Object unwrap(Object v) {
-        return v instanceof ValueAndTimestamp<?> vt ? vt.value() : v;
     }
 }

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.StateQueryRequest;
@@ -54,7 +55,9 @@ final class SystemResources {
         }
         try {
             for (String store : new String[] {StoreNames.HOST_VIEWS, StoreNames.ALERTS}) {
-                streams.query(StateQueryRequest.inStore(store).withQuery(KeyQuery.withKey("")).withAllPartitions());
+                // no partition asked: Kafka Streams still refuses an unknown store or a stopped instance, but runs the
+                // query on no store, so no Position lock is taken (KAFKA-19629) and per-partition failures never mattered
+                streams.query(StateQueryRequest.inStore(store).withQuery(KeyQuery.withKey("")).withPartitions(Set.of()));
             }
         } catch (RuntimeException e) {
             throw new ApiException(503, "not_ready", "stores are not queryable yet: " + e.getMessage(), 1);

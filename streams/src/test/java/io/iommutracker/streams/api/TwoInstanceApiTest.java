@@ -510,6 +510,118 @@ class TwoInstanceApiTest {
         assertThat(cli(2, "frobnicate")).contains("usage:");
     }
 
+    // ---- reads that avoid the Position lock (KAFKA-19629)
+
+    /** Accepts every store, so the test can reach each local copy's store object. */
+    private static final org.apache.kafka.streams.state.QueryableStoreType<List<org.apache.kafka.streams.processor.StateStore>> ANY =
+            new org.apache.kafka.streams.state.QueryableStoreType<>() {
+                @Override
+                public boolean accepts(org.apache.kafka.streams.processor.StateStore store) {
+                    return true;
+                }
+
+                @Override
+                @SuppressWarnings({"unchecked", "rawtypes"})
+                public List<org.apache.kafka.streams.processor.StateStore> create(
+                        org.apache.kafka.streams.state.internals.StateStoreProvider provider, String storeName) {
+                    return (List) provider.stores(storeName, (org.apache.kafka.streams.state.QueryableStoreType) this);
+                }
+            };
+
+    /** The Position objects of every local copy of {@code stores}: what an IQv2 query locks before the store. */
+    private static List<Object> positions(KafkaStreams streams, String... stores) {
+        List<Object> out = new ArrayList<>();
+        for (String name : stores) {
+            for (int p = 0; p < PARTITIONS; p++) {
+                for (org.apache.kafka.streams.processor.StateStore s : streams.store(org.apache.kafka.streams.StoreQueryParameters
+                        .fromNameAndType(name, ANY).withPartition(p).enableStaleStores())) {
+                    while (s instanceof org.apache.kafka.streams.state.internals.WrappedStateStore<?, ?, ?> w) {
+                        s = w.wrapped();
+                    }
+                    out.add(s.getPosition());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void holdAll(List<Object> locks, int i, java.util.concurrent.CountDownLatch held,
+                                java.util.concurrent.CountDownLatch release) throws InterruptedException {
+        if (i == locks.size()) {
+            held.countDown();
+            release.await();
+            return;
+        }
+        synchronized (locks.get(i)) {
+            holdAll(locks, i + 1, held, release);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void shouldReadEveryLocalCopyWhileThePositionLocksAreHeld() throws Exception {
+        await("A's standby copies caught up", 60, () -> {
+            Map<Integer, LagInfo> lags = a.streams.allLocalStorePartitionLags().get(StoreNames.HOST_VIEWS);
+            return lags != null && lags.size() == PARTITIONS && lags.values().stream().allMatch(l -> l.offsetLag() == 0);
+        });
+        List<Object> locks = positions(a.streams, StoreNames.HOST_VIEWS, StoreNames.ALERTS, StoreNames.HOST_STATE,
+                StoreNames.HOST_VIEW_HISTORY);
+        assertThat(locks).as("A holds a copy of every partition of the four stores").hasSize(4 * PARTITIONS);
+        int p = a.streams.queryMetadataForKey(StoreNames.HOST_VIEWS, hostOnB, Serdes.String().serializer()).partition();
+        LocalStores stores = new LocalStores(a.streams);
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread holder = new Thread(() -> {
+            try {
+                holdAll(locks, 0, held, release);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "position-lock-holder");
+        holder.start();
+        CompletableFuture<Integer> iq;
+        try {
+            assertThat(held.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<List<Object>> reads = CompletableFuture.supplyAsync(() -> {
+                int active = stores.scanHosts(null, 1000, v -> true, true).values().stream().mapToInt(x -> x.items().size()).sum();
+                int any = stores.scanHosts(null, 1000, v -> true, false).values().stream().mapToInt(x -> x.items().size()).sum();
+                int alerts = stores.scanAlerts(x -> true, false).values().stream().mapToInt(x -> x.items().size()).sum();
+                return List.of(active, any, alerts, stores.findHostView(hostOnB).map(LocalStores.Read::partition).orElse(-1),
+                        stores.hasCopy(StoreNames.HOST_VIEWS, p), stores.isActive(StoreNames.HOST_VIEWS, p),
+                        stores.hostView(hostOnB, p, false).map(HostView::getSequence).orElse(-1L),
+                        stores.hostState(hostOnB, p, false).isPresent(),
+                        stores.hostViewAsOf(hostOnB, p, T1.plusSeconds(1), false).map(r -> r.timestamp()).orElse(-1L),
+                        Http.get(a.url() + "/health/ready").status());
+            });
+            List<Object> got = reads.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(got.get(0)).as("hosts in A's active copies").isNotEqualTo(0).isNotEqualTo(HOSTS);
+            assertThat(got.subList(1, got.size())).containsExactly(HOSTS, TestViews.alerts(HOSTS).size(), p, true, false,
+                    TestViews.view(indexOnB, 2).getSequence(), true,
+                    T1.toEpochMilli(), 200);
+            // the control: an interactive query does wait for the held locks, so the reads above ran while they were held
+            iq = CompletableFuture.supplyAsync(() -> {
+                int n = 0;
+                var res = a.streams.query(org.apache.kafka.streams.query.StateQueryRequest.inStore(StoreNames.HOST_STATE)
+                        .withQuery(org.apache.kafka.streams.query.RangeQuery.<String, byte[]>withNoBounds()).withAllPartitions());
+                for (var r : res.getPartitionResults().values()) {
+                    try (var it = r.getResult()) {
+                        while (it.hasNext()) {
+                            it.next();
+                            n++;
+                        }
+                    }
+                }
+                return n;
+            });
+            Thread.sleep(1000);
+            assertThat(iq).as("IQv2 blocked on a held Position lock").isNotDone();
+        } finally {
+            release.countDown();
+            holder.join(10_000);
+        }
+        assertThat(iq.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(HOSTS);
+    }
+
     // ---- the owner goes away
 
     @Test
