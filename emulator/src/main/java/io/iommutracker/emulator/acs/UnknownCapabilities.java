@@ -10,13 +10,15 @@ import io.iommutracker.emulator.model.Infos;
 import io.iommutracker.emulator.model.Topology;
 import io.iommutracker.emulator.quirks.VendorIds;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * What the emulator assumes for a function whose capabilities the capture could not show ({@code capabilitiesKnown}
  * false: lspci without root, {@code lspci -nnk}, {@code lspci -v} naming ACS without its registers). Grouping cannot
- * be computed without the port type and ACS, so each gap is filled by the hardware fact that holds for the kind of
- * function, never by the machine:
+ * be computed without the port type and ACS, so each gap is filled by what is known of the silicon, never by the
+ * machine: first a fact read for the function's id from another machine's readable config space
+ * ({@link KnownCapabilities}), else the hardware fact that holds for the kind of function:
  * <ul>
  * <li>Port type from the topology: a bridge on a root bus is a root port; a bridge below a root or downstream port is
  * a switch upstream port when bridges sit below it, else a PCIe-to-PCI bridge (an upstream port only ever has
@@ -53,7 +55,11 @@ public final class UnknownCapabilities {
         PcieType type = info.getPcieType() == null || info.getPcieType() == PcieType.UNKNOWN
                 ? portType(info, parent, known) : info.getPcieType();
         AcsCapability acs = info.getAcs();
-        if (acs != null) {
+        Optional<KnownCapabilities.Fact> fact = KnownCapabilities.lookup(info);
+        if (fact.isPresent()) {
+            Integer cap = fact.get().acsCap();
+            acs = cap == null ? null : new AcsCapability(acs == null ? 0 : acs.getOffset(), cap, 0);
+        } else if (acs != null) {
             acs = new AcsCapability(acs.getOffset(), REQ_ACS_FLAGS, 0);
         } else if (isPort(type, info) && !pegWithoutAcs(info)) {
             acs = new AcsCapability(0, REQ_ACS_FLAGS, 0);
