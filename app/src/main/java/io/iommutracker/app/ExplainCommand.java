@@ -10,6 +10,7 @@ import io.iommutracker.avro.IommuPlatform;
 import io.iommutracker.avro.PciEvent;
 import io.iommutracker.emulator.HostState;
 import io.iommutracker.emulator.RuleSet;
+import io.iommutracker.emulator.acs.KnownCapabilities;
 import io.iommutracker.emulator.format.Captures;
 import io.iommutracker.emulator.resv.Region;
 import java.io.PrintWriter;
@@ -96,8 +97,9 @@ final class ExplainCommand implements Callable<Integer> {
         HostView v = state.view(rs);
         List<GroupView> groups = view == View.kernel ? v.getKernelGroups() : v.getLiveGroups();
         PrintWriter out = spec.commandLine().getOut();
+        List<KnownCapabilities.Assumed> assumed = KnownCapabilities.assumedFor(snap.getDevices());
         if (format == Format.json) {
-            out.println(json(v, groups, rs));
+            out.println(json(v, groups, rs, assumed));
         } else {
             out.printf("host %s: platform %s, %d devices, %d groups (%s view, %s rules)%n", hostId, v.getPlatform(),
                     v.getDeviceCount(), groups.size(), view, rs.name().toLowerCase().replace('_', '-'));
@@ -109,6 +111,9 @@ final class ExplainCommand implements Callable<Integer> {
                 for (var r : g.getReservedRegions()) {
                     out.printf("  reserved %s%n", new Region(r.getStart(), r.getEnd(), r.getType()).sysfsLine());
                 }
+            }
+            for (KnownCapabilities.Assumed a : assumed) {
+                out.printf("assumed %s %s, from %s%n", a.bdf(), a.fact().describe(), a.fact().evidence());
             }
         }
         out.flush();
@@ -130,6 +135,11 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     static String json(HostView v, List<GroupView> groups, RuleSet rs) throws Exception {
+        return json(v, groups, rs, List.of());
+    }
+
+    static String json(HostView v, List<GroupView> groups, RuleSet rs, List<KnownCapabilities.Assumed> assumed)
+            throws Exception {
         List<Map<String, Object>> gs = new ArrayList<>();
         for (GroupView g : groups) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -144,6 +154,18 @@ final class ExplainCommand implements Callable<Integer> {
         root.put("platform", v.getPlatform().name());
         root.put("rules", rs.name());
         root.put("deviceCount", v.getDeviceCount());
+        if (!assumed.isEmpty()) {
+            // Capabilities the capture could not show, taken from the per-id table (never from the capture's groups).
+            List<Map<String, Object>> as = new ArrayList<>();
+            for (KnownCapabilities.Assumed a : assumed) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("device", a.bdf());
+                m.put("fact", a.fact().describe());
+                m.put("source", a.fact().evidence());
+                as.add(m);
+            }
+            root.put("capabilityAssumptions", as);
+        }
         return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root);
     }
 }

@@ -60,6 +60,24 @@ class ExplainCommandTest {
     }
 
     @Test
+    void capabilitiesTakenFromTheKnownTableAreNamedWithTheirSource() throws Exception {
+        Path dir = Path.of("..", "emulator", "src", "test", "resources", "realdata");
+        Path lspci = dir.resolve("linuxhw__b450m-514E1B0EBA33-06FB257B53__lspci-vvnn.txt");
+        Path dmesg = dir.resolve("linuxhw__b450m-514E1B0EBA33-06FB257B53__dmesg-excerpt.txt");
+        Out o = run("explain", "--format", "json", lspci.toString(), dmesg.toString());
+        assertThat(o.rc()).as(o.err()).isZero();
+        JsonNode root = new ObjectMapper().readTree(o.out());
+        List<String> assumed = new ArrayList<>();
+        root.get("capabilityAssumptions").forEach(a -> assumed.add(a.get("device").asText() + " " + a.get("fact").asText()
+                + (a.get("source").asText().startsWith("linuxhw/LsPCI") ? "" : " (no source)")));
+        // the lspci ran without root, so the Zeppelin functions' ACS comes from the table; 0a:00.3 (1022:145f) has no row
+        assertThat(assumed).contains("0000:0a:00.0 1022:145a rev 00: ACS capability (cap 0x0000)",
+                "0000:0b:00.2 1022:7901 rev 51: ACS capability (cap 0x0000)").noneMatch(a -> a.startsWith("0000:0a:00.3"));
+        Out text = run("explain", lspci.toString(), dmesg.toString());
+        assertThat(text.out()).contains("assumed 0000:0b:00.3 1022:1457 rev 00: ACS capability (cap 0x0000), from linuxhw/LsPCI");
+    }
+
+    @Test
     void liveViewAndRuleSetsAreSelectable() {
         Out o = run("explain", "--view", "live", "--rules", "acs-groups-series", RUN.toString());
         assertThat(o.rc()).as(o.err()).isZero();

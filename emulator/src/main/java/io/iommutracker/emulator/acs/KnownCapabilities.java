@@ -24,21 +24,20 @@ public final class KnownCapabilities {
     /**
      * One fact.
      *
-     * @param revision the revision it was seen on, or -1 when the id alone decides (the same id can change between
-     *     dies: 1022:7901 rev 51 on Zeppelin has ACS, rev 81 on Cezanne has none)
+     * @param revision the revision it was seen on; a row matches that revision only, because one id can differ
+     *     between dies (1022:7901 rev 51 on Zeppelin has ACS, rev 81 on Cezanne has none)
      * @param acsCap the ACS Capability register, or null when the function has no ACS extended capability
      * @param evidence where the fact was read: repository, path, functions
      */
     public record Fact(int vendor, int device, int revision, Integer acsCap, String evidence) {
 
         boolean matches(PciDeviceInfo info) {
-            return info.getVendorId() == vendor && info.getDeviceId() == device
-                    && (revision < 0 || info.getRevision() == revision);
+            return info.getVendorId() == vendor && info.getDeviceId() == device && info.getRevision() == revision;
         }
 
         /** The id and fact in words, e.g. {@code 1022:14ee: ACS capability (cap 0x005f)}. */
         public String describe() {
-            String id = String.format("%04x:%04x%s", vendor, device, revision < 0 ? "" : String.format(" rev %02x", revision));
+            String id = String.format("%04x:%04x rev %02x", vendor, device, revision);
             return id + ": " + (acsCap == null ? "no ACS capability" : String.format("ACS capability (cap 0x%04x)", acsCap));
         }
     }
@@ -59,18 +58,31 @@ public final class KnownCapabilities {
     static final List<Fact> FACTS = List.of(
             // AMD Phoenix (Ryzen 7040) GPP root ports and internal GPP bridges: [2a0] ACS, SrcValid+ TransBlk+
             // ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans+.
-            new Fact(0x1022, 0x14ee, -1, PORT_CAP, FW13_AMD + ": 00:02.2, 00:02.4"),
-            new Fact(0x1022, 0x14eb, -1, PORT_CAP, FW13_AMD + ": 00:08.1, 00:08.2, 00:08.3"),
+            new Fact(0x1022, 0x14ee, 0x00, PORT_CAP, FW13_AMD + ": 00:02.2, 00:02.4"),
+            new Fact(0x1022, 0x14eb, 0x00, PORT_CAP, FW13_AMD + ": 00:08.1, 00:08.2, 00:08.3"),
             // AMD Phoenix USB4/Thunderbolt PCIe tunnel root ports: the capability list has no ACS.
-            new Fact(0x1022, 0x14ef, -1, null, FW13_AMD + ": 00:03.1, 00:04.1"),
-            // AMD Zeppelin (Family 17h models 00h-0fh) internal functions: [2a0] ACS with no control implemented,
-            // i.e. no peer-to-peer between the functions (pci_acs_flags_enabled() masks every request away).
-            new Fact(0x1022, 0x145a, -1, 0, X399 + ": 0e:00.0"),
-            new Fact(0x1022, 0x1456, -1, 0, X399 + ": 0e:00.2"),
-            new Fact(0x1022, 0x145c, -1, 0, X399 + ": 0e:00.3"),
-            new Fact(0x1022, 0x1455, -1, 0, X399 + ": 0f:00.0"),
+            new Fact(0x1022, 0x14ef, 0x00, null, FW13_AMD + ": 00:03.1, 00:04.1"),
+            // AMD Phoenix functions behind 00:08.x: [2a0] ACS with no control implemented (no peer-to-peer between
+            // the functions; pci_acs_flags_enabled() masks every request away). 1022:15e3 is left out: the same id and
+            // revision has no ACS on Cezanne (B550I below, 07:00.6).
+            new Fact(0x1002, 0x15bf, 0xc4, 0, FW13_AMD + ": c1:00.0"),
+            new Fact(0x1002, 0x1640, 0x00, 0, FW13_AMD + ": c1:00.1"),
+            new Fact(0x1022, 0x15c7, 0x00, 0, FW13_AMD + ": c1:00.2"),
+            new Fact(0x1022, 0x15b9, 0x00, 0, FW13_AMD + ": c1:00.3"),
+            new Fact(0x1022, 0x15ba, 0x00, 0, FW13_AMD + ": c1:00.4"),
+            new Fact(0x1022, 0x15e2, 0x63, 0, FW13_AMD + ": c1:00.5"),
+            new Fact(0x1022, 0x14ec, 0x00, 0, FW13_AMD + ": c2:00.0, c3:00.0"),
+            new Fact(0x1022, 0x1502, 0x00, 0, FW13_AMD + ": c2:00.1"),
+            new Fact(0x1022, 0x15c0, 0x00, 0, FW13_AMD + ": c3:00.3"),
+            new Fact(0x1022, 0x15c1, 0x00, 0, FW13_AMD + ": c3:00.4"),
+            new Fact(0x1022, 0x1668, 0x00, 0, FW13_AMD + ": c3:00.5"),
+            // AMD Zeppelin (Family 17h models 00h-0fh) internal functions: [2a0] ACS with no control implemented.
+            new Fact(0x1022, 0x145a, 0x00, 0, X399 + ": 0e:00.0"),
+            new Fact(0x1022, 0x1456, 0x00, 0, X399 + ": 0e:00.2"),
+            new Fact(0x1022, 0x145c, 0x00, 0, X399 + ": 0e:00.3"),
+            new Fact(0x1022, 0x1455, 0x00, 0, X399 + ": 0f:00.0"),
             new Fact(0x1022, 0x7901, 0x51, 0, X399 + ": 0f:00.2"),
-            new Fact(0x1022, 0x1457, -1, 0, X399 + ": 0f:00.3"),
+            new Fact(0x1022, 0x1457, 0x00, 0, X399 + ": 0f:00.3"),
             // The same SATA id on a Cezanne die has no ACS capability.
             new Fact(0x1022, 0x7901, 0x81, null, B550I + ": 08:00.0"));
 
