@@ -1,6 +1,20 @@
 package io.iommutracker.emulator.acs;
 
+import static io.iommutracker.emulator.acs.AcsFlags.CR;
+import static io.iommutracker.emulator.acs.AcsFlags.DSP_MT_RB;
+import static io.iommutracker.emulator.acs.AcsFlags.DSP_MT_RR;
+import static io.iommutracker.emulator.acs.AcsFlags.DT;
 import static io.iommutracker.emulator.acs.AcsFlags.EC;
+import static io.iommutracker.emulator.acs.AcsFlags.ENHANCED;
+import static io.iommutracker.emulator.acs.AcsFlags.IORB;
+import static io.iommutracker.emulator.acs.AcsFlags.REQ_ACS_FLAGS;
+import static io.iommutracker.emulator.acs.AcsFlags.RR;
+import static io.iommutracker.emulator.acs.AcsFlags.SV;
+import static io.iommutracker.emulator.acs.AcsFlags.TB;
+import static io.iommutracker.emulator.acs.AcsFlags.UF;
+import static io.iommutracker.emulator.acs.AcsFlags.UNCLAIMED_RR;
+import static io.iommutracker.emulator.acs.AcsFlags.USP_MT_RB;
+import static io.iommutracker.emulator.acs.AcsFlags.USP_MT_RR;
 
 import io.iommutracker.avro.PcieType;
 import io.iommutracker.emulator.model.Device;
@@ -22,6 +36,30 @@ public final class Acs {
         return (dev.acsCtrl() & wanted) == wanted;
     }
 
+    /**
+     * pci_acs_flags_enabled() as the posted series has it: the request is masked by pci_acs_ctrl_mask() (the six
+     * controls CAP advertises, plus EC, plus the ACS Enhanced controls when CAP has ENHANCED, so a device without
+     * ENHANCED is taken to do what RR implies), and the controls are those its pci_std_enable_acs() leaves:
+     * USP_MT_RR, DSP_MT_RR and UNCLAIMED_RR are set on ENHANCED devices when the kernel enables ACS at all. The posted
+     * code assigns the mask over its EC initialiser; the intended mask (with EC) is modelled, as for config_acs.
+     */
+    static boolean seriesFlagsEnabled(Device dev, int req, AcsPolicy policy) {
+        if (!dev.hasAcsCap()) {
+            return false;
+        }
+        int cap = dev.acsCap();
+        int ctrl = dev.acsCtrl();
+        int mask = EC | (cap & (SV | TB | RR | CR | UF | DT));
+        if ((cap & ENHANCED) != 0) {
+            mask |= IORB | DSP_MT_RB | DSP_MT_RR | USP_MT_RB | USP_MT_RR | UNCLAIMED_RR;
+            if (policy.acsRequested()) {
+                ctrl |= USP_MT_RR | DSP_MT_RR | UNCLAIMED_RR; // pci_std_enable_acs() of the series
+            }
+        }
+        int wanted = req & mask;
+        return (ctrl & wanted) == wanted;
+    }
+
     // pci_acs_enabled()
     public static boolean enabled(Device dev, int req, Topology topo, AcsPolicy policy) {
         boolean onRoot = topo.isRootBus(dev.bdf().domain(), dev.bdf().bus());
@@ -38,6 +76,18 @@ public final class Acs {
             // The posted series reads "no ACS cap" on root ports and MFD functions as "no internal loopback".
             return true;
         }
+        if (policy.series()) {
+            return switch (type) {
+                case PCI_TO_PCIE_BRIDGE, PCIE_TO_PCI_BRIDGE, RC_EVENT_COLLECTOR -> false;
+                // pci_bus_isolated(), series patch 11: a root port's own MMIO is covered by DSP_MT_RR, and a switch's
+                // DSPs are isolated only with DSP_MT_RR and USP_MT_RR too (masked away without ACS Enhanced).
+                case ROOT_PORT -> seriesFlagsEnabled(dev, grouping(req) ? req | DSP_MT_RR : req, policy);
+                case DOWNSTREAM_PORT -> seriesFlagsEnabled(dev, grouping(req) ? req | DSP_MT_RR | USP_MT_RR : req, policy);
+                case ENDPOINT, UPSTREAM_PORT, LEGACY_ENDPOINT, RC_INTEGRATED_ENDPOINT ->
+                        !dev.multifunction() || seriesFlagsEnabled(dev, req, policy);
+                default -> true;
+            };
+        }
         return switch (type) {
             case PCI_TO_PCIE_BRIDGE, PCIE_TO_PCI_BRIDGE, RC_EVENT_COLLECTOR -> false;
             case DOWNSTREAM_PORT, ROOT_PORT -> flagsEnabled(dev, req);
@@ -45,6 +95,10 @@ public final class Acs {
                     !dev.multifunction() || flagsEnabled(dev, req);
             default -> true;
         };
+    }
+
+    private static boolean grouping(int req) {
+        return (req & REQ_ACS_FLAGS) == REQ_ACS_FLAGS;
     }
 
     private static boolean isEndpointLike(PcieType t) {

@@ -13,6 +13,17 @@ public final class AcsFlags {
     public static final int UF = 0x10;
     public static final int EC = 0x20;
     public static final int DT = 0x40;
+    /**
+     * ACS Enhanced Capability (CAP bit 7) and the controls it covers (PCIe r5.0; the posted "Fix incorrect
+     * iommu_groups with PCIe ACS" series adds them to pci_regs.h). IORB shares bit 7, in CTRL.
+     */
+    public static final int ENHANCED = 0x0080;
+    public static final int IORB = 0x0080;
+    public static final int DSP_MT_RB = 0x0100;
+    public static final int DSP_MT_RR = 0x0200;
+    public static final int USP_MT_RB = 0x0400;
+    public static final int USP_MT_RR = 0x0800;
+    public static final int UNCLAIMED_RR = 0x1000;
     /** REQ_ACS_FLAGS (drivers/iommu/iommu.c): what isolation for grouping requires. */
     public static final int REQ_ACS_FLAGS = SV | RR | CR | UF;
 

@@ -9,6 +9,7 @@ import io.iommutracker.emulator.model.Bdf;
 import io.iommutracker.emulator.model.Device;
 import io.iommutracker.emulator.model.Topology;
 import io.iommutracker.emulator.synth.PciDevices;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -68,5 +69,32 @@ class AcsTest {
         assertThat(AcsEnabling.enable(port, null, KernelCommandLine.NONE).acsCtrl()).isZero();
         // Command-line overrides apply even without an IOMMU.
         assertThat(AcsEnabling.enable(port, null, KernelCommandLine.parse("pci=config_acs=1x1@00:01.0")).acsCtrl()).isEqualTo(0x05);
+    }
+
+    @Test
+    void seriesRequiresTheAcsEnhancedControlsOnPortsThatAdvertiseThem() {
+        AcsPolicy series = new AcsPolicy(RuleSet.ACS_GROUPS_SERIES, Optional.empty(), false, true);
+        AcsPolicy seriesNoEnable = new AcsPolicy(RuleSet.ACS_GROUPS_SERIES, Optional.empty(), false, false);
+        int enhanced = 0x5f | AcsFlags.ENHANCED;
+        // ENHANCED advertised, the enhanced controls off as a mainline kernel leaves them: the series kernel sets
+        // USP_MT_RR|DSP_MT_RR|UNCLAIMED_RR itself when it enables ACS, and without that the port is not isolated.
+        for (PciDevices port : List.of(PciDevices.at("00:01.0").rootPort(1, 1).acs(enhanced, 0x1d),
+                PciDevices.at("02:00.0").downstreamPort(3, 3).acs(enhanced, 0x1d))) {
+            Device d = dev(port);
+            Topology t = Topology.empty().with(d);
+            assertThat(Acs.enabled(d, AcsFlags.REQ_ACS_FLAGS, t, MAINLINE)).isTrue();
+            assertThat(Acs.enabled(d, AcsFlags.REQ_ACS_FLAGS, t, series)).isTrue();
+            assertThat(Acs.enabled(d, AcsFlags.REQ_ACS_FLAGS, t, seriesNoEnable)).isFalse();
+        }
+        // A DSP whose DSP_MT_RR is on but USP_MT_RR off is not isolated; a root port needs only DSP_MT_RR.
+        int ctrl = 0x1d | AcsFlags.DSP_MT_RR;
+        Device dsp = dev(PciDevices.at("02:00.0").downstreamPort(3, 3).acs(enhanced, ctrl));
+        Device rp = dev(PciDevices.at("00:01.0").rootPort(1, 1).acs(enhanced, ctrl));
+        assertThat(Acs.enabled(dsp, AcsFlags.REQ_ACS_FLAGS, Topology.empty().with(dsp), seriesNoEnable)).isFalse();
+        assertThat(Acs.enabled(rp, AcsFlags.REQ_ACS_FLAGS, Topology.empty().with(rp), seriesNoEnable)).isTrue();
+        // Without ENHANCED the enhanced controls are masked away (RR is taken to imply them); the Egress Control
+        // Vector Size in CAP bits 15:8 is not mistaken for them.
+        Device plain = dev(PciDevices.at("02:00.0").downstreamPort(3, 3).acs(0x0f5f, 0x1d));
+        assertThat(Acs.enabled(plain, AcsFlags.REQ_ACS_FLAGS, Topology.empty().with(plain), seriesNoEnable)).isTrue();
     }
 }
