@@ -196,6 +196,7 @@ public final class Captures {
                 .setDmarUnits(DmarUnits.of(f.drhds, devices))
                 .setVirtioProbeRegions(platform == IommuPlatform.VIRTIO_IOMMU && x86 ? VirtioX86.msiWindow() : List.of())
                 .setIvmds(List.copyOf(f.ivmds))
+                .setHostBridgeWindows(List.copyOf(f.hostBridgeWindows))
                 .build();
     }
 

@@ -1,6 +1,7 @@
 package io.iommutracker.emulator.format;
 
 import io.iommutracker.avro.FirmwareKind;
+import io.iommutracker.avro.HostBridgeWindow;
 import io.iommutracker.avro.IommuPlatform;
 import io.iommutracker.emulator.format.TextLines.Line;
 import io.iommutracker.emulator.model.Bdf;
@@ -23,6 +24,13 @@ final class DmesgParser {
     private static final Pattern CMDLINE = Pattern.compile("^(?:Kernel )?[Cc]ommand line: (.*)$");
     private static final Pattern VERSION = Pattern.compile("^Linux version (\\S+)");
     private static final Pattern DRHD = Pattern.compile("DRHD base: (0x[0-9a-fA-F]+) flags: (0x[0-9a-fA-F]+)");
+    /**
+     * pci_register_host_bridge() (drivers/pci/probe.c) logs each root-bus window and, when the host bridge
+     * translates, the bus addresses it covers: {@code pci_bus 0000:00: root bus resource [mem 0x...-0x... window]
+     * (bus address [0x...-0x...])}.
+     */
+    private static final Pattern BUS_ADDRESS = Pattern.compile("^pci_bus ([0-9a-fA-F]{4,}):([0-9a-fA-F]{2}): root bus "
+            + "resource \\[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)[^\\]]*\\] \\(bus address \\[(0x[0-9a-fA-F]+)-0x[0-9a-fA-F]+\\]\\)");
     private static final Pattern RMRR = Pattern.compile("RMRR base: (0x[0-9a-fA-F]+) end: (0x[0-9a-fA-F]+)");
     // iommu_group_add_device(): "Adding to iommu group N" (>= 5.1), "iommu: Adding device X to group N" (<= 5.0)
     private static final Pattern GROUP_NEW = Pattern.compile(
@@ -67,6 +75,9 @@ final class DmesgParser {
                 } catch (NumberFormatException e) {
                     throw new CaptureParseException(file, line.number(), "RMRR address out of range: '" + msg + "'");
                 }
+            } else if ((m = BUS_ADDRESS.matcher(msg)).find()) {
+                f.hostBridgeWindows.add(new HostBridgeWindow(Integer.parseInt(m.group(1), 16),
+                        Integer.parseInt(m.group(2), 16), hex(m.group(3)), hex(m.group(4)), hex(m.group(5))));
             } else if ((m = DRHD.matcher(msg)).find()) {
                 // dmar_parse_one_drhd() prints each unit in table order; the log does not show its scope
                 f.drhds.add(new AcpiTables.DmarDrhd(0, Long.parseUnsignedLong(m.group(1).substring(2), 16),
@@ -77,6 +88,10 @@ final class DmesgParser {
             }
         }
         return s;
+    }
+
+    private static long hex(String text) {
+        return Long.parseUnsignedLong(text.substring(2), 16);
     }
 
     /** Platform, interrupt remapping, firmware: recognised by the lines each driver prints. */

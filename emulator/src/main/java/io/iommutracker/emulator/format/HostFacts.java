@@ -1,6 +1,7 @@
 package io.iommutracker.emulator.format;
 
 import io.iommutracker.avro.FirmwareKind;
+import io.iommutracker.avro.HostBridgeWindow;
 import io.iommutracker.avro.IommuPlatform;
 import io.iommutracker.avro.Ivmd;
 import java.util.ArrayList;
@@ -18,10 +19,12 @@ final class HostFacts {
     final List<AcpiTables.DmarRmrr> rmrrs = new ArrayList<>();
     final List<Ivmd> ivmds = new ArrayList<>();
     final List<AcpiTables.DmarDrhd> drhds = new ArrayList<>();
+    final List<HostBridgeWindow> hostBridgeWindows = new ArrayList<>();
 
     boolean isEmpty() {
         return arch == null && kernelRelease == null && platform == null && firmware == null
-                && commandLine == null && interruptRemapping == null && rmrrs.isEmpty() && ivmds.isEmpty() && drhds.isEmpty();
+                && commandLine == null && interruptRemapping == null && rmrrs.isEmpty() && ivmds.isEmpty() && drhds.isEmpty()
+                && hostBridgeWindows.isEmpty();
     }
 
     /** Fills what this instance does not know from {@code other}. */
@@ -35,5 +38,6 @@ final class HostFacts {
         if (rmrrs.isEmpty()) rmrrs.addAll(other.rmrrs);
         if (ivmds.isEmpty()) ivmds.addAll(other.ivmds);
         if (drhds.isEmpty()) drhds.addAll(other.drhds);
+        if (hostBridgeWindows.isEmpty()) hostBridgeWindows.addAll(other.hostBridgeWindows);
     }
 }

@@ -165,7 +165,7 @@ public final class HostViewBuilder {
             }
             devices.add(dv);
             if (dma != null) {
-                hazards.addAll(P2pHazards.of(d, m.topology(), livePolicy, mappings));
+                hazards.addAll(P2pHazards.of(d, m.topology(), livePolicy, mappings, host.getHostBridgeWindows()));
             }
         }
         return HostView.newBuilder().setHostId(m.hostId()).setSequence(m.lastSequence())

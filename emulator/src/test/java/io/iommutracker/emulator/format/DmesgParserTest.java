@@ -47,4 +47,25 @@ class DmesgParserTest {
         assertThat(s.groups).isEmpty();
         assertThat(s.groupsReported).isTrue();
     }
+
+    @Test
+    void hostBridgeWindowsWithABusAddressAreKept() throws Exception {
+        // pci_register_host_bridge() prints "(bus address [...])" only for a window that translates
+        Source s = parse("""
+                [    0.9] pci_bus 0000:00: root bus resource [mem 0x000a0000-0x000bffff window]
+                [    0.9] pci_bus 0002:00: root bus resource [mem 0x9040000000-0x907fffffff window] (bus address [0x40000000-0x7fffffff])
+                [    0.9] pci_bus 0002:00: root bus resource [mem 0xa400000000-0xa7ffffffff 64bit pref window]
+                [    0.9] pci_bus 0004:10: root bus resource [mem 0x3fffe0000000-0x3fffffffffff pref window] (bus address [0x80000000-0x9fffffff])
+                """);
+        assertThat(s.facts.hostBridgeWindows).hasSize(2);
+        assertThat(s.facts.hostBridgeWindows.get(0)).satisfies(w -> {
+            assertThat(w.getDomain()).isEqualTo(2);
+            assertThat(w.getRootBus()).isZero();
+            assertThat(w.getCpuStart()).isEqualTo(0x9040000000L);
+            assertThat(w.getCpuEnd()).isEqualTo(0x907fffffffL);
+            assertThat(w.getBusStart()).isEqualTo(0x40000000L);
+        });
+        assertThat(s.facts.hostBridgeWindows.get(1).getRootBus()).isEqualTo(0x10);
+        assertThat(s.facts.hostBridgeWindows.get(1).getBusStart()).isEqualTo(0x80000000L);
+    }
 }

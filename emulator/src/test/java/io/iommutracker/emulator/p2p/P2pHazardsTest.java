@@ -4,6 +4,7 @@ import static io.iommutracker.emulator.synth.PciDevices.at;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.iommutracker.avro.AcsControlChanged;
+import io.iommutracker.avro.HostBridgeWindow;
 import io.iommutracker.avro.IommuPlatform;
 import io.iommutracker.avro.IovaRange;
 import io.iommutracker.avro.P2pHazard;
@@ -46,5 +47,21 @@ class P2pHazardsTest {
         });
         assertThat(hazards(h, List.of(new IovaRange(0x1000L, 0x2000L)))).singleElement()
                 .satisfies(x -> assertThat(x.getOverlap()).isNull());
+    }
+
+    @Test
+    void hazardsAreInBusAddressesWhenTheHostBridgeTranslates() {
+        TestHost h = host();
+        h.apply(new AcsControlChanged("0000:02:00.0", 0x1d & ~0x04));
+        HostModel m = h.state().model();
+        // CPU 0x8000_0000.. is bus 0x0.. below this host bridge (an arm64 layout: 32-bit bus addresses high in CPU space)
+        List<HostBridgeWindow> windows = List.of(new HostBridgeWindow(0, 0, 0x8000_0000L, 0x80ff_ffffL, 0L),
+                new HostBridgeWindow(1, 0, 0x8000_0000L, 0x80ff_ffffL, 0x4000_0000L));
+        List<P2pHazard> z = P2pHazards.of(m.topology().device(Bdf.parse("03:00.0")), m.topology(), m.hostPolicy(),
+                List.of(new IovaRange(0x0010_0800L, 0x0020_0000L), new IovaRange(0x8010_0000L, 0x8010_ffffL)), windows);
+        assertThat(z).singleElement().satisfies(x -> {
+            assertThat(x.getWindow()).isEqualTo(new IovaRange(0x0010_0000L, 0x001f_ffffL));
+            assertThat(x.getOverlap()).isEqualTo(new IovaRange(0x0010_0800L, 0x001f_ffffL));
+        });
     }
 }
