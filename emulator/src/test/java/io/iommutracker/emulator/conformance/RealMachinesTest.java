@@ -2,6 +2,7 @@ package io.iommutracker.emulator.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.iommutracker.emulator.acs.KnownCapabilities;
 import io.iommutracker.emulator.format.Capture;
 import io.iommutracker.emulator.format.Captures;
 import java.net.URISyntaxException;
@@ -74,6 +75,12 @@ class RealMachinesTest {
             Capture c = Captures.readCapture(files.stream().map(RealMachinesTest::resource).toList());
             assertThat(c.groupsReported()).as("%s carries the kernel's groups", files.get(0)).isTrue();
             String host = files.get(0).replaceAll("__.*", "") + "/" + files.get(0).split("__")[1];
+            // Facts assumed for a capture without capabilities never come from that machine's own probe.
+            java.util.regex.Matcher hw = java.util.regex.Pattern.compile("[0-9A-F]{12}").matcher(files.get(0));
+            String machineId = hw.find() ? hw.group() : files.get(0).split("__")[0];
+            assertThat(KnownCapabilities.assumedFor(c.snapshot().getDevices()))
+                    .as("%s assumes no fact from its own capture", host)
+                    .noneMatch(a -> a.fact().evidence().contains(machineId));
             results.add(Conformance.compare(host, c, Conformance.kernelView(host, c)));
         }
         int machines = results.size();
