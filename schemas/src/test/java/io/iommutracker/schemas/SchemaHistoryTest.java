@@ -37,6 +37,18 @@ class SchemaHistoryTest {
 
     @ParameterizedTest
     @MethodSource("avroTopics")
+    void newestReleasedVersionIsTheCurrentSchema(Topic<?, ?> topic) {
+        // a schema change without a released history file would leave its writers' fingerprint unknown to readers
+        // that only know the history, so the newest kept version must be exactly what the code writes
+        Schema current = ((AvroSerde<?>) topic.valueSerde()).schema();
+        List<Schema> kept = SchemaHistory.versions(current.getName());
+        assertThat(kept.get(kept.size() - 1))
+                .as("newest of %s in schema-history (release the change as the next vN.avsc)", current.getName())
+                .isEqualTo(current);
+    }
+
+    @ParameterizedTest
+    @MethodSource("avroTopics")
     void dataWrittenWithTheOldestVersionDecodes(Topic<?, ?> topic) throws Exception {
         @SuppressWarnings("unchecked")
         AvroSerde<SpecificRecordBase> serde = (AvroSerde<SpecificRecordBase>) topic.valueSerde();
