@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -67,6 +66,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     /** A host's tail is checkpointed at this many events or bytes, whatever the resolution: bounds a rebuild. */
     static final int TAIL_EVENTS = 64;
     static final int TAIL_BYTES = 64 * 1024;
+    /** A host busy without its event time advancing (a stuck clock) is still written every this many resolutions. */
+    static final int MAX_PENDING = 4;
 
     private final HostEngine engine;
     private final Duration silentTimeout;
@@ -80,8 +81,11 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     private KeyValueStore<String, Alert> alerts;
     /** Deserialised hosts, least recently used first; a miss rebuilds from checkpoint + tail. */
     private Map<String, Live> cache;
-    /** Hosts with a tail: their checkpoint, and maybe their latest view, wait for the next flush. */
-    private Set<String> pending;
+    /**
+     * Hosts with a tail, whose checkpoint and maybe latest view wait for a flush, in the order they got one, with
+     * the wall-clock time they did.
+     */
+    private Map<String, Long> pending;
 
     /**
      * One host's working copy. Mutable on purpose: it is owned by the task's thread and changed by every event, and
@@ -103,6 +107,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         long checkpointSequence = -1;
         /** lastEventAt at the stored checkpoint. */
         long flushedAt;
+        /** Wall-clock time of the last event processed (not rebuilt): a host quiet for a resolution is flushed. */
+        long lastEventWall;
         /** The tail since the checkpoint as stored (or to store), its entry count, and whether the store has one. */
         byte[] tail;
         int tailEntries;
@@ -124,7 +130,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         this.views = context.getStateStore(StoreNames.HOST_VIEWS);
         this.history = context.getStateStore(StoreNames.HOST_VIEW_HISTORY);
         this.alerts = context.getStateStore(StoreNames.ALERTS);
-        this.pending = new LinkedHashSet<>();
+        this.pending = new LinkedHashMap<>();
         this.cache = new LinkedHashMap<>(256, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Live> eldest) {
@@ -136,7 +142,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             context.schedule(Duration.ofMillis(every), PunctuationType.STREAM_TIME, this::checkSilentHosts);
         }
         if (resolution > 0) {
-            context.schedule(Duration.ofMillis(resolution), PunctuationType.WALL_CLOCK_TIME, t -> flushPending());
+            context.schedule(Duration.ofMillis(resolution), PunctuationType.WALL_CLOCK_TIME, this::flushPending);
         }
         // a tail left by the previous owner of this task (crash, rebalance) holds events whose checkpoint and view
         // are not written yet: rebuild those hosts now, the first punctuation writes them
@@ -243,6 +249,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         live.facts = facts;
         live.lastSequence = event.getSequence();
         live.lastEventAt = at;
+        live.lastEventWall = context.currentSystemTimeMs();
         live.gap = gap;
         live.silent = false;
         live.firing = firing;
@@ -259,7 +266,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             live.tailEntries++;
             live.tailStored = true;
             tails.put(host, live.tail);
-            pending.add(host);
+            pending.putIfAbsent(host, live.lastEventWall);
         }
     }
 
@@ -324,7 +331,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
                     l.tailEntries++;
                 }
             }
-            pending.add(host);
+            pending.putIfAbsent(host, 0L);
         }
         // the view's content is the state's (events since its stamp did not change it); its degraded flag follows the gap
         l.view = stamped(l.host.view(), host, viewSeq, viewAt, l.gap != null);
@@ -373,15 +380,27 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         pending.remove(host);
     }
 
-    /** Wall-clock punctuation: every host with a tail gets its checkpoint and latest view written. */
-    private void flushPending() {
-        for (String host : List.copyOf(pending)) {
+    /**
+     * Wall-clock punctuation: a host with a tail gets its checkpoint and latest view written when it has been quiet
+     * for a resolution, or pending for {@link #MAX_PENDING} resolutions. A host still busy is left to the event-time
+     * rule in {@link #process}, which writes it once per resolution of event time however fast the events are
+     * processed (a catch-up after downtime included).
+     */
+    private void flushPending(long now) {
+        List<String> due = new ArrayList<>();
+        pending.forEach((host, since) -> {
+            Live l = cache.get(host);
+            if (l == null || now - l.lastEventWall >= resolution || now - since >= MAX_PENDING * resolution) {
+                due.add(host);
+            }
+        });
+        for (String host : due) {
             Live l = live(host);
             if (l != null) {
                 flush(host, l);
             }
+            pending.remove(host);
         }
-        pending.clear();
     }
 
     /** The view stamped with an event; a shallow copy, the engine's lists are shared and never changed. */
