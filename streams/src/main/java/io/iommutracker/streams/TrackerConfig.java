@@ -26,11 +26,12 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param historyRetention       how far back as-of reads of {@link StoreNames#HOST_VIEW_HISTORY} reach; default 30 days
  * @param viewResolution         the history resolution: a host's latest view ({@link StoreNames#HOST_VIEWS},
  *                               {@code iommu.host.views}), its history version and its checkpoint are written at most
- *                               about once per this interval (event time; a wall-clock punctuation at the same interval
- *                               writes those of hosts that went quiet). The view written is always the host's latest,
- *                               so an as-of read between two versions sees the older one: as-of reads are exact to this
- *                               resolution, and the latest view lags the events by at most about this much. Changes and
- *                               alerts are not affected (every event). Zero writes them on every event. Default 250 ms
+ *                               about once per this interval of event time (a wall-clock punctuation at the same
+ *                               interval writes those of hosts quiet for a resolution or pending for four). The view
+ *                               written is the host's latest, so an as-of read between two versions sees the older
+ *                               one: as-of reads are exact to this resolution, and the latest view lags the events by
+ *                               about this much at most. Changes and alerts are not affected (every event). Zero
+ *                               writes them on every event. Default 250 ms
  * @param hostCache              deserialised hosts kept in memory per task; a host not kept is rebuilt from its
  *                               checkpoint and the events since on its next event. Default 4096
  * @param topicReplicationFactor replication factor of the topics the app creates (and of its internal topics); default 1
