@@ -24,15 +24,28 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param silentTimeout          HOST_SILENT fires when a host sends nothing for this long, measured in STREAM TIME (event
  *                               time of the partition, deterministic under replay); zero disables it; default 10 minutes
  * @param historyRetention       how far back as-of reads of {@link StoreNames#HOST_VIEW_HISTORY} reach; default 30 days
+ * @param viewResolution         the history resolution: a host's latest view ({@link StoreNames#HOST_VIEWS},
+ *                               {@code iommu.host.views}), its history version and its checkpoint are written at most
+ *                               about once per this interval of event time (a wall-clock punctuation at the same
+ *                               interval writes those of hosts quiet for a resolution or pending for four). The view
+ *                               written is the host's latest, so an as-of read between two versions sees the older
+ *                               one: as-of reads are exact to this resolution, and the latest view lags the events by
+ *                               about this much at most. Changes and alerts are not affected (every event). Zero
+ *                               writes them on every event. Default 250 ms
+ * @param hostCache              deserialised hosts kept in memory per task; a host not kept is rebuilt from its
+ *                               checkpoint and the events since on its next event. Default 4096
  * @param topicReplicationFactor replication factor of the topics the app creates (and of its internal topics); default 1
  * @param extra                  further Kafka client / Streams properties (e.g. security settings), applied last
  */
 public record TrackerConfig(String bootstrapServers, String applicationId, Path stateDir, String processingGuarantee,
                             String applicationServer, Duration silentTimeout, Duration historyRetention,
-                            short topicReplicationFactor, Map<String, String> extra) {
+                            Duration viewResolution, int hostCache, short topicReplicationFactor,
+                            Map<String, String> extra) {
 
     public static final String DEFAULT_APPLICATION_ID = "iommu-tracker";
     public static final Path DEFAULT_STATE_DIR = Path.of("data", "streams");
+    public static final Duration DEFAULT_VIEW_RESOLUTION = Duration.ofMillis(250);
+    public static final int DEFAULT_HOST_CACHE = Integer.getInteger("iommutracker.streams.hostCache", 4096);
 
     public TrackerConfig {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -42,55 +55,71 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
             throw new IllegalArgumentException("processingGuarantee: expected exactly_once_v2 or at_least_once, got "
                     + processingGuarantee);
         }
+        if (viewResolution.isNegative()) {
+            throw new IllegalArgumentException("viewResolution: must not be negative, got " + viewResolution);
+        }
+        if (hostCache < 0) {
+            throw new IllegalArgumentException("hostCache: must not be negative, got " + hostCache);
+        }
         extra = Map.copyOf(extra);
     }
 
     public static TrackerConfig defaults(String bootstrapServers) {
         return new TrackerConfig(bootstrapServers, DEFAULT_APPLICATION_ID, DEFAULT_STATE_DIR, StreamsConfig.EXACTLY_ONCE_V2,
-                null, Duration.ofMinutes(10), Duration.ofDays(30), (short) 1, Map.of());
+                null, Duration.ofMinutes(10), Duration.ofDays(30), DEFAULT_VIEW_RESOLUTION, DEFAULT_HOST_CACHE, (short) 1, Map.of());
     }
 
     public TrackerConfig withApplicationId(String id) {
         return new TrackerConfig(bootstrapServers, id, stateDir, processingGuarantee, applicationServer, silentTimeout,
-                historyRetention, topicReplicationFactor, extra);
+                historyRetention, viewResolution, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withStateDir(Path dir) {
         return new TrackerConfig(bootstrapServers, applicationId, dir, processingGuarantee, applicationServer, silentTimeout,
-                historyRetention, topicReplicationFactor, extra);
+                historyRetention, viewResolution, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withProcessingGuarantee(String guarantee) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, guarantee, applicationServer, silentTimeout,
-                historyRetention, topicReplicationFactor, extra);
+                historyRetention, viewResolution, hostCache, topicReplicationFactor, extra);
     }
 
     /** host:port of this instance's query API, published to other instances as application.server. */
     public TrackerConfig withApplicationServer(String hostPort) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, hostPort, silentTimeout,
-                historyRetention, topicReplicationFactor, extra);
+                historyRetention, viewResolution, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withSilentTimeout(Duration timeout) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer, timeout,
-                historyRetention, topicReplicationFactor, extra);
+                historyRetention, viewResolution, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withHistoryRetention(Duration retention) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, retention, topicReplicationFactor, extra);
+                silentTimeout, retention, viewResolution, hostCache, topicReplicationFactor, extra);
+    }
+
+    public TrackerConfig withViewResolution(Duration resolution) {
+        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
+                silentTimeout, historyRetention, resolution, hostCache, topicReplicationFactor, extra);
+    }
+
+    public TrackerConfig withHostCache(int hosts) {
+        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
+                silentTimeout, historyRetention, viewResolution, hosts, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withTopicReplicationFactor(short rf) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, rf, extra);
+                silentTimeout, historyRetention, viewResolution, hostCache, rf, extra);
     }
 
     public TrackerConfig withExtra(Map<String, String> more) {
         Map<String, String> all = new TreeMap<>(extra);
         all.putAll(more);
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, topicReplicationFactor, all);
+                silentTimeout, historyRetention, viewResolution, hostCache, topicReplicationFactor, all);
     }
 
     /** Adds every property of a Java properties file (client security settings, Streams tuning...). */
@@ -126,6 +155,9 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
         }
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        // the record cache folds a host's tail appends into one changelog write per commit: room for every hot host's
+        // tail and checkpoint (the 10 MB default evicts, i.e. writes, early with a few hundred large hosts)
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(64L * 1024 * 1024));
         p.putAll(extra);
         return p;
     }

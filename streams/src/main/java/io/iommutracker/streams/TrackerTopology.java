@@ -16,7 +16,7 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The tracker's topology, built in one place for the application and its tests:
  * {@code pci.telemetry.events} (raw bytes, decoded here so undecodable records reach the DLQ) → the per-host processor
- * with its four stores → {@code iommu.host.views}, {@code iommu.changes}, {@code iommu.alerts}, {@code pci.telemetry.dlq}.
+ * with its five stores → {@code iommu.host.views}, {@code iommu.changes}, {@code iommu.alerts}, {@code pci.telemetry.dlq}.
  */
 public final class TrackerTopology {
 
@@ -33,10 +33,15 @@ public final class TrackerTopology {
         Serde<HostView> views = new EncodeOnce<>(Topics.HOST_VIEWS.valueSerde());
         t.addSource(Sinks.SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 Topics.TELEMETRY.name());
-        t.addProcessor(Sinks.PROCESSOR, new HostProcessorSupplier(engine, config.silentTimeout()), Sinks.SOURCE);
+        t.addProcessor(Sinks.PROCESSOR, new HostProcessorSupplier(engine, config.silentTimeout(),
+                config.viewResolution(), config.hostCache()), Sinks.SOURCE);
         // Record caches on the key-value stores: the several updates a hot host gets within one commit interval reach
-        // RocksDB and the changelog as one write. (Versioned stores have no cache: every history version is logged.)
+        // RocksDB and the changelog as one write; for the tail, whose every event is an append to the host's one
+        // value, that is what keeps the changelog at one record per host and commit. (Versioned stores have no cache:
+        // every history version is logged, hence at most one per host and view resolution.)
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_STATE),
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), Sinks.PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_TAIL),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), Sinks.PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_VIEWS),
                 Serdes.String(), views).withCachingEnabled(), Sinks.PROCESSOR);

@@ -17,6 +17,7 @@ import io.iommutracker.streams.alerts.Condition;
 import io.iommutracker.streams.engine.HostEngine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,8 +38,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The per-host aggregate: orders each host's events by sequence, applies them to the emulated host, and emits the
- * view, the changes and the alert lifecycle records that follow. Everything it emits is timestamped with event time
- * (observedAt), so a replay emits the same records.
+ * changes and the alert lifecycle records that follow (per event) and the view (per host, at most about once per view
+ * resolution). Changes and alerts are timestamped with event time (observedAt), so a replay emits the same records.
+ *
+ * <p><b>State layout.</b> A host is a checkpoint in {@code HOST_STATE} ({@link HostRecord}: the emulator's bytes and the
+ * header) plus a tail in {@code HOST_TAIL} ({@link HostTail}: the raw bytes of every event consumed since, with the
+ * header after each). Per event the processor appends the event to the tail, an O(event) write that the store's record
+ * cache folds into one changelog record per host and commit; it writes a checkpoint, the latest view
+ * ({@code HOST_VIEWS}, {@code HOST_VIEW_HISTORY}, {@code iommu.host.views}) and clears the tail when the host's last
+ * checkpoint is a view resolution old in event time, when the tail is full, or on the wall-clock punctuation that
+ * flushes every host with a tail. Checkpoint and latest view are therefore written together and agree with each other;
+ * the working copy in memory ({@link Live}) is ahead of them by the tail. A host not in memory (restart, rebalance,
+ * eviction) is rebuilt from checkpoint + tail; at start-up every host with a tail is rebuilt and flushed, so a crash
+ * cannot leave a latest view unpublished.
+ *
+ * <p>The working copies live exactly as long as the task's processor: Streams closes a task (dirty on an aborted
+ * transaction) and initialises it again before it processes, and both empty them, so they never outlive a rollback.
  *
  * <p>HOST_SILENT uses STREAM-TIME punctuation: a host is silent when the partition's stream time (the largest record
  * timestamp seen, which producers set to observedAt) passes its last event time plus the configured timeout. This keeps
@@ -48,51 +63,100 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     private static final Logger log = LoggerFactory.getLogger(HostProcessor.class);
     private static final AvroSerde<PciEvent> EVENTS = (AvroSerde<PciEvent>) Topics.TELEMETRY.valueSerde();
-    private static final int CACHE_HOSTS = Integer.getInteger("iommutracker.streams.hostCache", 4096);
+    /** A host's tail is checkpointed at this many events or bytes, whatever the resolution: bounds a rebuild. */
+    static final int TAIL_EVENTS = 64;
+    static final int TAIL_BYTES = 64 * 1024;
+    /** A host busy without its event time advancing (a stuck clock) is still written every this many resolutions. */
+    static final int MAX_PENDING = 4;
 
     private final HostEngine engine;
     private final Duration silentTimeout;
+    private final long resolution;
+    private final int workingCopies;
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, byte[]> states;
+    private KeyValueStore<String, byte[]> tails;
     private KeyValueStore<String, HostView> views;
     private VersionedKeyValueStore<String, HostView> history;
     private KeyValueStore<String, Alert> alerts;
+    /** Deserialised hosts, least recently used first; a miss rebuilds from checkpoint + tail. */
+    private Map<String, Live> cache;
     /**
-     * Deserialised hot hosts (record, emulator state, last view), so an event costs no decoding; valid only while the
-     * stored sequence matches (a rolled-back transaction changes it). Rebuilt from the stores on a miss.
+     * Hosts with a tail, whose checkpoint and maybe latest view wait for a flush, in the order they got one, with
+     * the wall-clock time they did.
      */
-    private Map<String, Cached> cache;
+    private Map<String, Long> pending;
 
-    private record Cached(HostRecord record, HostEngine.Host host, HostView view) {
+    /**
+     * One host's working copy. Mutable on purpose: it is owned by the task's thread and changed by every event, and
+     * what must survive is written to the stores, never this object.
+     */
+    private static final class Live {
+        HostEngine.Host host;
+        /** {@code host.toBytes()} while host is unchanged since, else null. */
+        byte[] stateBytes;
+        HostFacts facts;
+        long lastSequence;
+        long lastEventAt;
+        HostRecord.Gap gap;
+        boolean silent;
+        Set<String> firing;
+        HostView view;
+        boolean viewPublished;
+        /** lastSequence of the stored checkpoint, or -1 before the first. */
+        long checkpointSequence = -1;
+        /** lastEventAt at the stored checkpoint. */
+        long flushedAt;
+        /** Wall-clock time of the last event processed (not rebuilt): a host quiet for a resolution is flushed. */
+        long lastEventWall;
+        /** The tail since the checkpoint as stored (or to store), its entry count, and whether the store has one. */
+        byte[] tail;
+        int tailEntries;
+        boolean tailStored;
     }
 
-    HostProcessor(HostEngine engine, Duration silentTimeout) {
+    HostProcessor(HostEngine engine, Duration silentTimeout, Duration viewResolution, int workingCopies) {
         this.engine = engine;
         this.silentTimeout = silentTimeout;
+        this.resolution = viewResolution.toMillis();
+        this.workingCopies = workingCopies;
     }
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
         this.states = context.getStateStore(StoreNames.HOST_STATE);
+        this.tails = context.getStateStore(StoreNames.HOST_TAIL);
         this.views = context.getStateStore(StoreNames.HOST_VIEWS);
         this.history = context.getStateStore(StoreNames.HOST_VIEW_HISTORY);
         this.alerts = context.getStateStore(StoreNames.ALERTS);
+        this.pending = new LinkedHashMap<>();
         this.cache = new LinkedHashMap<>(256, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
-                return size() > CACHE_HOSTS || CACHE_HOSTS == 0;
+            protected boolean removeEldestEntry(Map.Entry<String, Live> eldest) {
+                return size() > workingCopies;
             }
         };
         if (!silentTimeout.isZero() && !silentTimeout.isNegative()) {
             long every = Math.max(1000, Math.min(60_000, silentTimeout.toMillis() / 4));
             context.schedule(Duration.ofMillis(every), PunctuationType.STREAM_TIME, this::checkSilentHosts);
         }
+        if (resolution > 0) {
+            context.schedule(Duration.ofMillis(resolution), PunctuationType.WALL_CLOCK_TIME, this::flushPending);
+        }
+        // a tail left by the previous owner of this task (crash, rebalance) holds events whose checkpoint and view
+        // are not written yet: rebuild those hosts now, the first punctuation writes them
+        List<String> tailed = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = tails.all()) {
+            it.forEachRemaining(kv -> tailed.add(kv.key));
+        }
+        tailed.forEach(this::live);
     }
 
     @Override
     public void close() {
         cache.clear();
+        pending.clear();
     }
 
     @Override
@@ -115,21 +179,14 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             return;
         }
         String host = event.getHostId();
-        byte[] raw = states.get(host);
-        // the working copy is good while the store still holds the record it was made with (an aborted transaction
-        // rolls the store back, and a rebuilt task starts with an empty cache); comparing sequences reads 8 bytes
-        Cached cached = raw == null ? null : cache.get(host);
-        if (cached != null && cached.record().lastSequence() != HostRecord.sequenceOf(raw)) {
-            cached = null;
-        }
-        HostRecord prior = raw == null ? null : cached != null ? cached.record() : HostRecord.fromBytes(raw);
-        long last = prior == null ? 0 : prior.lastSequence();
+        Live live = live(host);
+        long last = live == null ? 0 : live.lastSequence;
         if (event.getSequence() <= last) {
             log.debug("host {}: skipping sequence {} (already at {})", host, event.getSequence(), last);
             return;
         }
         long at = event.getObservedAt().toEpochMilli();
-        HostRecord.Gap gap = prior == null ? null : prior.gap();
+        HostRecord.Gap gap = live == null ? null : live.gap;
         if (event.getPayload() instanceof HostSnapshot) {
             gap = null;
         } else if (event.getSequence() > last + 1 && gap == null) {
@@ -137,26 +194,20 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             log.warn("host {}: telemetry gap, expected sequence {} got {}", host, last + 1, event.getSequence());
         }
         if (event.getPayload() instanceof HostDecommissioned) {
-            decommission(host, prior, event, at);
+            decommission(host, live, event, at);
             return;
         }
-        HostEngine.Host state;
-        HostView before;
-        if (cached != null) {
-            state = cached.host();
-            before = cached.view();
-        } else {
-            state = prior == null ? engine.empty(host) : engine.fromBytes(prior.state());
-            before = views.get(host);
-        }
-        byte[] stateBytes = prior == null ? null : prior.state();
-        HostFacts facts = prior == null ? HostFacts.NONE : prior.facts();
+        HostEngine.Host state = live == null ? engine.empty(host) : live.host;
+        HostView before = live == null ? null : live.view;
+        HostFacts facts = live == null ? HostFacts.NONE : live.facts;
         HostEngine.Host next = state;
+        boolean applied = false;
         try {
             // a heartbeat carries nothing to apply: skip the emulator and keep the stored bytes
-            if (!(event.getPayload() instanceof Heartbeat) || prior == null) {
+            if (!(event.getPayload() instanceof Heartbeat) || live == null) {
                 next = state.apply(event);
                 facts = facts.after(event);
+                applied = true;
             }
         } catch (EventRejectedException e) {
             deadLetter(record, DeadLetters.Stage.APPLY, e.getMessage());
@@ -166,35 +217,195 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             deadLetter(record, DeadLetters.Stage.APPLY, "emulator failure: " + e);
         }
         HostView view = before;
-        if (prior == null || before == null || before.getDegraded() != (gap != null)
+        if (live == null || before == null || before.getDegraded() != (gap != null)
                 || (next != state && next.viewMayDiffer(state, event))) {
-            view = stamped(next.view(), event, gap != null);
-            if (before == null || !sameContent(before, view)) {
-                publishView(host, before, view, event.getSequence(), at);
-            } else {
-                view = before;
+            HostView candidate = stamped(next.view(), host, event.getSequence(), at, gap != null);
+            if (before == null || !sameContent(before, candidate)) {
+                view = candidate;
+                for (IommuChange c : ViewDiff.diff(host, before, view, event.getSequence(), at)) {
+                    context.forward(new Record<>(host, c, at), Sinks.CHANGES);
+                }
             }
         }
-        Set<String> firing = prior == null ? Set.of() : prior.firing();
+        Set<String> firing = live == null ? Set.of() : live.firing;
         // the rules read only the view, the facts and the gap: when none changed, the last evaluation still holds
         // (unless HOST_SILENT fired since, which this event resolves)
-        boolean sameInputs = prior != null && !prior.silent() && view == before && facts == prior.facts()
-                && Objects.equals(gap, prior.gap());
+        boolean sameInputs = live != null && !live.silent && view == before && facts == live.facts
+                && Objects.equals(gap, live.gap);
         if (!sameInputs) {
             List<Condition> conditions = AlertRules.evaluate(host, view, facts, gap, null);
             AlertReconciler.Outcome outcome = AlertReconciler.reconcile(firing, conditions, alerts::get, at);
             publishAlerts(outcome.emit(), at);
             firing = outcome.firing();
         }
-        byte[] nextBytes = next == state && stateBytes != null ? stateBytes : next.toBytes();
-        HostRecord updated = new HostRecord(event.getSequence(), at, gap, false, facts, firing, nextBytes);
-        states.put(host, updated.toBytes());
-        cache.put(host, new Cached(updated, next, view));
+        if (live == null) {
+            live = new Live();
+            cache.put(host, live);
+        }
+        if (next != live.host) {
+            live.host = next;
+            live.stateBytes = null;
+        }
+        live.facts = facts;
+        live.lastSequence = event.getSequence();
+        live.lastEventAt = at;
+        live.lastEventWall = context.currentSystemTimeMs();
+        live.gap = gap;
+        live.silent = false;
+        live.firing = firing;
+        if (view != live.view) {
+            live.view = view;
+            live.viewPublished = false;
+        }
+        if (live.checkpointSequence < 0 || live.tailEntries >= TAIL_EVENTS || live.tail.length >= TAIL_BYTES
+                || resolution <= 0 || at - live.flushedAt >= resolution) {
+            flush(host, live);
+        } else {
+            live.tail = HostTail.append(live.tail, new HostTail.Entry(last, live.lastSequence, at, gap, false, firing,
+                    view.getSequence(), view.getUpdatedAt().toEpochMilli(), applied, record.value()));
+            live.tailEntries++;
+            live.tailStored = true;
+            tails.put(host, live.tail);
+            pending.putIfAbsent(host, live.lastEventWall);
+        }
     }
 
-    /** The view stamped with the event; a shallow copy, the engine's lists are shared and never changed. */
-    private static HostView stamped(HostView view, PciEvent event, boolean degraded) {
-        return new HostView(event.getHostId(), event.getSequence(), event.getObservedAt(), view.getPlatform(), degraded,
+    /** The working copy of a host, rebuilt from checkpoint + tail when not in memory; null for an unknown host. */
+    private Live live(String host) {
+        Live live = cache.get(host);
+        if (live == null) {
+            live = rebuild(host);
+            if (live != null) {
+                cache.put(host, live);
+            }
+        }
+        return live;
+    }
+
+    /** Checkpoint, then every tail entry that chains from it, applied in order as the processor applied them. */
+    private Live rebuild(String host) {
+        byte[] stored = states.get(host);
+        if (stored == null) {
+            return null;
+        }
+        HostRecord r = HostRecord.fromBytes(stored);
+        Live l = new Live();
+        l.host = engine.fromBytes(r.state());
+        l.stateBytes = r.state();
+        l.facts = r.facts();
+        l.lastSequence = r.lastSequence();
+        l.lastEventAt = r.lastEventAt();
+        l.gap = r.gap();
+        l.silent = r.silent();
+        l.firing = r.firing();
+        l.checkpointSequence = r.lastSequence();
+        l.flushedAt = r.lastEventAt();
+        l.tail = HostTail.empty(r.lastSequence());
+        long viewSeq = r.viewSequence();
+        long viewAt = r.viewAt();
+        byte[] tail = tails.get(host);
+        if (tail != null) {
+            l.tailStored = true;
+            HostTail.Decoded d = HostTail.decode(tail);
+            if (d.checkpointSequence() != r.lastSequence()) {
+                log.warn("host {}: ignoring a tail that follows checkpoint {}, not {}", host, d.checkpointSequence(),
+                        r.lastSequence());
+            } else {
+                for (HostTail.Entry e : d.entries()) {
+                    if (e.previousSequence() != l.lastSequence) {
+                        log.warn("host {}: tail breaks at sequence {} (expected after {})", host, e.lastSequence(),
+                                l.lastSequence);
+                        break;
+                    }
+                    if (e.applied()) {
+                        replay(host, l, e.event());
+                    }
+                    l.lastSequence = e.lastSequence();
+                    l.lastEventAt = e.lastEventAt();
+                    l.gap = e.gap();
+                    l.silent = e.silent();
+                    l.firing = e.firing();
+                    viewSeq = e.viewSequence();
+                    viewAt = e.viewAt();
+                    l.tail = HostTail.append(l.tail, e);
+                    l.tailEntries++;
+                }
+            }
+            pending.putIfAbsent(host, 0L);
+        }
+        // the view's content is the state's (events since its stamp did not change it); its degraded flag follows the gap
+        l.view = stamped(l.host.view(), host, viewSeq, viewAt, l.gap != null);
+        l.viewPublished = viewSeq == r.viewSequence();
+        return l;
+    }
+
+    private void replay(String host, Live l, byte[] raw) {
+        PciEvent event = EVENTS.decode(Topics.TELEMETRY.name(), raw);
+        try {
+            HostEngine.Host next = l.host.apply(event);
+            if (next != l.host) {
+                l.host = next;
+                l.stateBytes = null;
+            }
+            l.facts = l.facts.after(event);
+        } catch (EventRejectedException | RuntimeException e) {
+            // it applied the first time: only a changed emulator gets here, and the event stays consumed
+            log.error("host {}: sequence {} no longer applies on rebuild", host, event.getSequence(), e);
+        }
+    }
+
+    /** Writes the host's checkpoint and, when it changed, its latest view; empties its tail. */
+    private void flush(String host, Live l) {
+        if (l.stateBytes == null) {
+            l.stateBytes = l.host.toBytes();
+        }
+        HostView view = l.view;
+        long viewAt = view.getUpdatedAt().toEpochMilli();
+        states.put(host, new HostRecord(l.lastSequence, l.lastEventAt, l.gap, l.silent, l.facts, l.firing,
+                view.getSequence(), viewAt, l.stateBytes).toBytes());
+        if (!l.viewPublished) {
+            views.put(host, view);
+            history.put(host, view, viewAt);
+            context.forward(new Record<>(host, view, viewAt), Sinks.VIEWS);
+            l.viewPublished = true;
+        }
+        if (l.tailStored) {
+            tails.delete(host);
+            l.tailStored = false;
+        }
+        l.checkpointSequence = l.lastSequence;
+        l.flushedAt = l.lastEventAt;
+        l.tail = HostTail.empty(l.lastSequence);
+        l.tailEntries = 0;
+        pending.remove(host);
+    }
+
+    /**
+     * Wall-clock punctuation: a host with a tail gets its checkpoint and latest view written when it has been quiet
+     * for a resolution, or pending for {@link #MAX_PENDING} resolutions. A host still busy is left to the event-time
+     * rule in {@link #process}, which writes it once per resolution of event time however fast the events are
+     * processed (a catch-up after downtime included).
+     */
+    private void flushPending(long now) {
+        List<String> due = new ArrayList<>();
+        pending.forEach((host, since) -> {
+            Live l = cache.get(host);
+            if (l == null || now - l.lastEventWall >= resolution || now - since >= MAX_PENDING * resolution) {
+                due.add(host);
+            }
+        });
+        for (String host : due) {
+            Live l = live(host);
+            if (l != null) {
+                flush(host, l);
+            }
+            pending.remove(host);
+        }
+    }
+
+    /** The view stamped with an event; a shallow copy, the engine's lists are shared and never changed. */
+    private static HostView stamped(HostView view, String host, long sequence, long at, boolean degraded) {
+        return new HostView(host, sequence, Instant.ofEpochMilli(at), view.getPlatform(), degraded,
                 view.getDeviceCount(), view.getKernelGroups(), view.getLiveGroups(), view.getDevices(), view.getUsableIova(),
                 view.getHazards());
     }
@@ -208,15 +419,6 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
                 && a.getHazards().equals(b.getHazards());
     }
 
-    private void publishView(String host, HostView before, HostView view, long sequence, long at) {
-        views.put(host, view);
-        history.put(host, view, at);
-        context.forward(new Record<>(host, view, at), Sinks.VIEWS);
-        for (IommuChange c : ViewDiff.diff(host, before, view, sequence, at)) {
-            context.forward(new Record<>(host, c, at), Sinks.CHANGES);
-        }
-    }
-
     private void publishAlerts(List<Alert> emit, long at) {
         for (Alert a : emit) {
             alerts.put(a.getFingerprint(), a);
@@ -225,10 +427,10 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     }
 
     /** Resolves every alert of the host, releases its groups, then tombstones its view and drops its state. */
-    private void decommission(String host, HostRecord prior, PciEvent event, long at) {
-        Set<String> firing = prior == null ? Set.of() : prior.firing();
+    private void decommission(String host, Live live, PciEvent event, long at) {
+        Set<String> firing = live == null ? Set.of() : live.firing;
         publishAlerts(AlertReconciler.reconcile(firing, List.of(), alerts::get, at).emit(), at);
-        HostView before = views.get(host);
+        HostView before = live == null ? null : live.view;
         for (IommuChange c : ViewDiff.diff(host, before, null, event.getSequence(), at)) {
             context.forward(new Record<>(host, c, at), Sinks.CHANGES);
         }
@@ -245,37 +447,33 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         views.delete(host);
         history.delete(host, at);
         states.delete(host);
+        tails.delete(host);
         cache.remove(host);
+        pending.remove(host);
         context.forward(new Record<>(host, null, at), Sinks.VIEWS);
         log.info("host {} decommissioned at sequence {}", host, event.getSequence());
     }
 
     /** Raises HOST_SILENT for hosts whose last event is older than the timeout in stream time. */
     private void checkSilentHosts(long streamTime) {
-        List<KeyValue<String, HostRecord>> silent = new ArrayList<>();
+        List<String> hosts = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = states.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, byte[]> kv = it.next();
-                Cached c = cache.get(kv.key);
-                HostRecord r = c != null && c.record().lastSequence() == HostRecord.sequenceOf(kv.value) ? c.record()
-                        : HostRecord.fromBytes(kv.value);
-                if (!r.silent() && r.lastEventAt() + silentTimeout.toMillis() <= streamTime) {
-                    silent.add(KeyValue.pair(kv.key, r));
-                }
-            }
+            it.forEachRemaining(kv -> hosts.add(kv.key));
         }
-        for (KeyValue<String, HostRecord> kv : silent) {
-            HostRecord r = kv.value;
+        for (String host : hosts) {
+            Live l = live(host);
+            if (l == null || l.silent || l.lastEventAt + silentTimeout.toMillis() > streamTime) {
+                continue;
+            }
             // the alert's time is derived from event time, not from when the punctuation happened to run
-            long at = r.lastEventAt() + silentTimeout.toMillis();
-            List<Condition> conditions = AlertRules.evaluate(kv.key, views.get(kv.key), r.facts(), r.gap(), r.lastEventAt());
-            AlertReconciler.Outcome outcome = AlertReconciler.reconcile(r.firing(), conditions, alerts::get, at);
+            long at = l.lastEventAt + silentTimeout.toMillis();
+            List<Condition> conditions = AlertRules.evaluate(host, l.view, l.facts, l.gap, l.lastEventAt);
+            AlertReconciler.Outcome outcome = AlertReconciler.reconcile(l.firing, conditions, alerts::get, at);
             publishAlerts(outcome.emit(), at);
-            HostRecord updated = new HostRecord(r.lastSequence(), r.lastEventAt(), r.gap(), true, r.facts(), outcome.firing(),
-                    r.state());
-            states.put(kv.key, updated.toBytes());
-            // same sequence, new record: the working copy must follow, its sequence check would not notice
-            cache.computeIfPresent(kv.key, (k, c) -> new Cached(updated, c.host(), c.view()));
+            l.silent = true;
+            l.firing = outcome.firing();
+            // not an event: nothing to put in the tail, the checkpoint carries it
+            flush(host, l);
         }
     }
 

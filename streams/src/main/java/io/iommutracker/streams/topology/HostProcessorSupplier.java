@@ -10,14 +10,22 @@ public final class HostProcessorSupplier implements ProcessorSupplier<byte[], by
 
     private final HostEngine engine;
     private final Duration silentTimeout;
+    private final Duration viewResolution;
+    private final int workingCopies;
 
-    public HostProcessorSupplier(HostEngine engine, Duration silentTimeout) {
+    /**
+     * @param viewResolution how often at most a host's checkpoint and latest view are written (zero: every event)
+     * @param workingCopies  deserialised hosts kept in memory per task (zero: every event rebuilds its host)
+     */
+    public HostProcessorSupplier(HostEngine engine, Duration silentTimeout, Duration viewResolution, int workingCopies) {
         this.engine = engine;
         this.silentTimeout = silentTimeout;
+        this.viewResolution = viewResolution;
+        this.workingCopies = workingCopies;
     }
 
     @Override
     public Processor<byte[], byte[], Object, Object> get() {
-        return new HostProcessor(engine, silentTimeout);
+        return new HostProcessor(engine, silentTimeout, viewResolution, workingCopies);
     }
 }

@@ -14,23 +14,34 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The value of {@code StoreNames.HOST_STATE}: sequencing metadata, the facts alert rules need, the fingerprints of
- * the host's firing alerts, and the emulator's own bytes (opaque here).
+ * The value of {@code StoreNames.HOST_STATE}: a host's checkpoint. Sequencing metadata, the facts alert rules need,
+ * the fingerprints of the host's firing alerts, the stamp of its view and the emulator's own bytes (opaque here).
+ * Written together with the host's {@code HOST_VIEWS} entry, at most about once per view resolution; the events since
+ * are in {@link HostTail}.
  *
  * @param lastSequence  last sequence consumed (applied, or rejected to the DLQ)
  * @param lastEventAt   observedAt of that event, epoch millis
  * @param gap           the first unrepaired gap, or null when the host is in sync
  * @param silent        HOST_SILENT has fired and no event came since
  * @param firing        fingerprints of this host's FIRING alerts
+ * @param viewSequence  sequence of the event whose view is the host's current one (the view's stamp)
+ * @param viewAt        observedAt of that event, epoch millis
  * @param state         {@code HostState.toBytes()}
  */
 public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean silent, HostFacts facts,
-                         Set<String> firing, byte[] state) {
+                         Set<String> firing, long viewSequence, long viewAt, byte[] state) {
 
-    private static final int FORMAT = 1;
+    /** 1: without the view stamp; 2: with it. */
+    private static final int FORMAT = 2;
 
     /** A sequence gap: the host expected {@code expected} and got {@code got}. */
     public record Gap(long expected, long got, long at) {
+    }
+
+    /** A record whose view is stamped with its last event. */
+    public HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean silent, HostFacts facts, Set<String> firing,
+                      byte[] state) {
+        this(lastSequence, lastEventAt, gap, silent, facts, firing, lastSequence, lastEventAt, state);
     }
 
     public boolean degraded() {
@@ -75,6 +86,8 @@ public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean s
             for (String f : new TreeSet<>(firing)) {
                 out.writeUTF(f);
             }
+            out.writeLong(viewSequence);
+            out.writeLong(viewAt);
             out.writeInt(state.length);
             out.write(state);
         } catch (IOException e) {
@@ -85,7 +98,7 @@ public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean s
 
     /** The {@link #lastSequence} of an encoded record, without decoding the rest. */
     public static long sequenceOf(byte[] bytes) {
-        if (bytes.length < 9 || bytes[0] != FORMAT) {
+        if (bytes.length < 9 || (bytes[0] != FORMAT && bytes[0] != 1)) {
             return fromBytes(bytes).lastSequence();
         }
         long v = 0;
@@ -98,7 +111,7 @@ public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean s
     public static HostRecord fromBytes(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             int format = in.readByte();
-            if (format != FORMAT) {
+            if (format != FORMAT && format != 1) {
                 throw new IllegalStateException("unknown host-state record format " + format);
             }
             long seq = in.readLong();
@@ -128,10 +141,13 @@ public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean s
             for (int i = in.readInt(); i > 0; i--) {
                 firing.add(in.readUTF());
             }
+            // format 1 stored the view beside the record: its stamp is at most the last event's
+            long viewSeq = format == 1 ? seq : in.readLong();
+            long viewAt = format == 1 ? at : in.readLong();
             byte[] state = new byte[in.readInt()];
             in.readFully(state);
             return new HostRecord(seq, at, gap, silent, new HostFacts(isolated, unsafe, List.copyOf(map), Map.copyOf(dma)),
-                    Set.copyOf(firing), state);
+                    Set.copyOf(firing), viewSeq, viewAt, state);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

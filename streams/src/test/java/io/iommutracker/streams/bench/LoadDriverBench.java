@@ -19,7 +19,7 @@ class LoadDriverBench {
     void shouldReportThroughputRatioAndAlertLatency() throws Exception {
         LoadDriver.Options d = LoadDriver.Options.defaults();
         LoadDriver.Options o = new LoadDriver.Options(null, KafkaFixture.tempDir("bench"), d.hosts(),
-                Integer.getInteger("bench.events", 20_000), d.warmup(),
+                Integer.getInteger("bench.events", d.events()), d.warmup(),
                 Duration.ofSeconds(Integer.getInteger("bench.latencySeconds", 15)), d.guarantee());
         String jfr = System.getProperty("bench.jfr");
         LoadDriver.Figures f;

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -44,10 +45,17 @@ public final class TrackerTestDriver implements AutoCloseable {
     private final List<IommuChange> changeLog = new ArrayList<>();
     private final List<PciEvent> eventLog = new ArrayList<>();
     private long clock = T0;
+    private final Duration resolution;
 
     public TrackerTestDriver(HostEngine engine, Duration silentTimeout, Path stateDir) {
-        TrackerConfig config = TrackerConfig.defaults("dummy:9092").withApplicationId("tracker-test")
-                .withStateDir(stateDir).withSilentTimeout(silentTimeout);
+        this(engine, silentTimeout, stateDir, UnaryOperator.identity());
+    }
+
+    /** With a changed configuration, e.g. {@code c -> c.withHostCache(0)}. */
+    public TrackerTestDriver(HostEngine engine, Duration silentTimeout, Path stateDir, UnaryOperator<TrackerConfig> tune) {
+        TrackerConfig config = tune.apply(TrackerConfig.defaults("dummy:9092").withApplicationId("tracker-test")
+                .withStateDir(stateDir).withSilentTimeout(silentTimeout));
+        this.resolution = config.viewResolution();
         Properties props = config.streamsConfig();
         driver = new TopologyTestDriver(TrackerTopology.buildTopology(config, engine), props, Instant.ofEpochMilli(T0));
         input = driver.createInputTopic(Topics.TELEMETRY.name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
@@ -97,7 +105,24 @@ public final class TrackerTestDriver implements AutoCloseable {
         changeLog.addAll(changes.readValuesToList());
     }
 
+    /**
+     * Lets the wall clock pass one view resolution, so that the wall-clock punctuation writes every host's pending
+     * checkpoint and latest view. The view readers below do this first: they read what a reader sees once the events
+     * are a resolution old.
+     */
+    public TrackerTestDriver flush() {
+        driver.advanceWallClockTime(resolution.isZero() ? Duration.ofMillis(1) : resolution);
+        drain();
+        return this;
+    }
+
     public List<TestRecord<String, HostView>> viewRecords() {
+        flush();
+        return views.readRecordsToList();
+    }
+
+    /** The view records written so far, without letting time pass. */
+    public List<TestRecord<String, HostView>> publishedViewRecords() {
         return views.readRecordsToList();
     }
 
@@ -148,17 +173,25 @@ public final class TrackerTestDriver implements AutoCloseable {
     }
 
     public HostView view(String host) {
+        flush();
+        return publishedView(host);
+    }
+
+    /** The latest view as stored now, without letting time pass: may lag the events by up to a resolution. */
+    public HostView publishedView(String host) {
         KeyValueStore<String, HostView> s = driver.getKeyValueStore(StoreNames.HOST_VIEWS);
         return s.get(host);
     }
 
     public HostView viewAsOf(String host, long time) {
+        flush();
         VersionedKeyValueStore<String, HostView> s = driver.getVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY);
         VersionedRecord<HostView> r = s.get(host, time);
         return r == null ? null : r.value();
     }
 
     public byte[] hostState(String host) {
+        flush();
         KeyValueStore<String, byte[]> s = driver.getKeyValueStore(StoreNames.HOST_STATE);
         return s.get(host);
     }

@@ -1,0 +1,232 @@
+package io.iommutracker.streams.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.iommutracker.avro.HostView;
+import io.iommutracker.kafka.KafkaFixture;
+import io.iommutracker.schemas.Topics;
+import io.iommutracker.streams.StoreNames;
+import io.iommutracker.streams.engine.EmulatorEngine;
+import io.iommutracker.streams.sim.FleetSimulator;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.VersionedKeyValueStore;
+import org.apache.kafka.streams.state.VersionedRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A host is its checkpoint plus the events since (the tail): rebuilding it from the stores, after a restart or an
+ * eviction, must give exactly what the uninterrupted working copy gives, and a view left pending by a restart must
+ * still be published. The processor runs on a {@link MockProcessorContext} over store instances that outlive it, as
+ * a restarted task finds its stores restored from the changelogs.
+ */
+class CheckpointTailTest {
+
+    static final Duration RESOLUTION = Duration.ofMillis(250);
+    static final long T0 = 1_700_000_000_000L;
+
+    /** Stores that survive processors; one processor at a time runs over them. */
+    static final class Harness {
+        final KeyValueStore<String, byte[]> states = kv(StoreNames.HOST_STATE, Serdes.ByteArray());
+        final KeyValueStore<String, byte[]> tails = kv(StoreNames.HOST_TAIL, Serdes.ByteArray());
+        final KeyValueStore<String, HostView> views = kv(StoreNames.HOST_VIEWS, Topics.HOST_VIEWS.valueSerde());
+        final KeyValueStore<String, io.iommutracker.avro.Alert> alerts = kv(StoreNames.ALERTS, Topics.ALERTS.valueSerde());
+        final VersionedKeyValueStore<String, HostView> history = Stores.versionedKeyValueStoreBuilder(
+                        Stores.persistentVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY, Duration.ofDays(30)),
+                        Serdes.String(), Topics.HOST_VIEWS.valueSerde()).withLoggingDisabled().build();
+        final Duration resolution;
+        final int cache;
+        final Path dir;
+        final List<String> changes = new ArrayList<>();
+        final List<String> alertLog = new ArrayList<>();
+        final Map<String, HostView> viewLog = new TreeMap<>();
+        int rebuiltTails;
+        MockProcessorContext<Object, Object> context;
+        HostProcessor processor;
+        long wall = T0;
+        long offset;
+
+        Harness(String name, Duration resolution, int cache) {
+            this.resolution = resolution;
+            this.cache = cache;
+            this.dir = KafkaFixture.tempDir("checkpoint-tail-" + name);
+            start(true);
+        }
+
+        private static <V> KeyValueStore<String, V> kv(String name, org.apache.kafka.common.serialization.Serde<V> serde) {
+            return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
+                    .withLoggingDisabled().build();
+        }
+
+        /** A new processor over the same stores, as after a crash: nothing of the old one's memory survives. */
+        void restart() {
+            drain();
+            try (KeyValueIterator<String, byte[]> it = tails.all()) {
+                while (it.hasNext()) {
+                    it.next();
+                    rebuiltTails++;
+                }
+            }
+            start(false);
+        }
+
+        private void start(boolean initStores) {
+            Properties p = new Properties();
+            p.put(StreamsConfig.APPLICATION_ID_CONFIG, "checkpoint-tail");
+            p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
+            context = new MockProcessorContext<>(p, new TaskId(0, 0), dir.toFile());
+            for (StateStore s : List.<StateStore>of(states, tails, views, alerts, history)) {
+                if (initStores) {
+                    s.init(context.getStateStoreContext(), s);
+                }
+                context.addStateStore(s);
+            }
+            context.setCurrentSystemTimeMs(wall);
+            processor = new HostProcessor(EmulatorEngine.INSTANCE, Duration.ZERO, resolution, cache);
+            processor.init(context);
+        }
+
+        void pipe(FleetSimulator.SimRecord r) {
+            wall = Math.max(wall, r.timestamp());
+            context.setCurrentSystemTimeMs(wall);
+            context.setRecordMetadata(Topics.TELEMETRY.name(), 0, offset++);
+            processor.process(new Record<>(r.key(), r.value(), r.timestamp()));
+            drain();
+        }
+
+        /** Lets wall-clock time pass and runs the wall-clock punctuations that are due. */
+        void tick(Duration d) {
+            wall += d.toMillis();
+            context.setCurrentSystemTimeMs(wall);
+            for (MockProcessorContext.CapturedPunctuator p : context.scheduledPunctuators()) {
+                if (p.getType() == PunctuationType.WALL_CLOCK_TIME && !p.cancelled()) {
+                    p.getPunctuator().punctuate(wall);
+                }
+            }
+            drain();
+        }
+
+        private void drain() {
+            for (MockProcessorContext.CapturedForward<?, ?> f : context.forwarded()) {
+                Record<?, ?> r = f.record();
+                switch (f.childName().orElseThrow()) {
+                    case Sinks.CHANGES -> changes.add(r.value().toString());
+                    case Sinks.ALERTS -> alertLog.add(r.value().toString());
+                    case Sinks.VIEWS -> viewLog.put((String) r.key(), (HostView) r.value());
+                    default -> {
+                    }
+                }
+            }
+            context.resetForwards();
+        }
+
+        Map<String, HostView> storedViews() {
+            Map<String, HostView> out = new TreeMap<>();
+            try (KeyValueIterator<String, HostView> it = views.all()) {
+                it.forEachRemaining(kv -> out.put(kv.key, kv.value));
+            }
+            return out;
+        }
+
+        Map<String, String> checkpoints() {
+            Map<String, String> out = new TreeMap<>();
+            try (KeyValueIterator<String, byte[]> it = states.all()) {
+                it.forEachRemaining(kv -> {
+                    HostRecord r = HostRecord.fromBytes(kv.value);
+                    out.put(kv.key, r.lastSequence() + " " + r.gap() + " " + r.facts() + " " + r.firing() + " "
+                            + r.viewSequence() + " " + java.util.Arrays.hashCode(r.state()));
+                });
+            }
+            return out;
+        }
+
+        HostView asOf(String host, long time) {
+            VersionedRecord<HostView> r = history.get(host, time);
+            return r == null ? null : r.value();
+        }
+    }
+
+    static List<FleetSimulator.SimRecord> fleet(int hosts, int n, long spacing) {
+        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(hosts).withSeed(42));
+        List<FleetSimulator.SimRecord> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(sim.next(T0 + i * spacing));
+        }
+        return out;
+    }
+
+    @Test
+    void shouldRebuildFromCheckpointAndTailExactlyAsTheUninterruptedWorkingCopy() {
+        // 8 hosts, 5 ms apart: a host gets an event every ~40 ms, so most events go to a tail
+        List<FleetSimulator.SimRecord> records = fleet(8, 1500, 5);
+        Harness steady = new Harness("steady", RESOLUTION, 4096);
+        Harness restarted = new Harness("restarted", RESOLUTION, 4096);
+        Harness evicting = new Harness("evicting", RESOLUTION, 0);
+        for (int i = 0; i < records.size(); i++) {
+            steady.pipe(records.get(i));
+            restarted.pipe(records.get(i));
+            evicting.pipe(records.get(i));
+            if (i % 97 == 96) {
+                restarted.restart();
+            }
+        }
+        for (Harness h : List.of(steady, restarted, evicting)) {
+            h.tick(RESOLUTION);
+        }
+        assertThat(restarted.rebuiltTails).as("restarts found hosts with tails to rebuild").isGreaterThan(10);
+        assertThat(steady.changes).isNotEmpty();
+        assertThat(steady.alertLog).isNotEmpty();
+        for (Harness h : List.of(restarted, evicting)) {
+            assertThat(h.changes).isEqualTo(steady.changes);
+            assertThat(h.alertLog).isEqualTo(steady.alertLog);
+            assertThat(h.storedViews()).isEqualTo(steady.storedViews());
+            assertThat(h.viewLog).isEqualTo(steady.viewLog);
+            assertThat(h.checkpoints()).isEqualTo(steady.checkpoints());
+        }
+        assertThat(steady.tails.approximateNumEntries()).as("every tail flushed").isZero();
+    }
+
+    @Test
+    void shouldPublishThePendingLatestViewAfterOneResolutionEvenAcrossARestart() {
+        List<FleetSimulator.SimRecord> records = fleet(1, 400, 20);
+        // the reference publishes every view at once
+        Harness exact = new Harness("exact", Duration.ZERO, 4096);
+        Harness coarse = new Harness("coarse", RESOLUTION, 4096);
+        int pendingSeen = 0;
+        for (FleetSimulator.SimRecord r : records) {
+            exact.pipe(r);
+            coarse.pipe(r);
+            if (!coarse.storedViews().equals(exact.storedViews())) {
+                pendingSeen++;
+                if (pendingSeen % 2 == 0) {
+                    // a crash with the latest view pending: the new processor must still publish it
+                    coarse.restart();
+                }
+                coarse.tick(RESOLUTION);
+                assertThat(coarse.storedViews()).as("latest view one resolution later").isEqualTo(exact.storedViews());
+                assertThat(coarse.viewLog).isEqualTo(exact.viewLog);
+                String host = r.hostId();
+                long at = exact.storedViews().get(host).getUpdatedAt().toEpochMilli();
+                assertThat(coarse.asOf(host, at)).isEqualTo(exact.asOf(host, at));
+            }
+        }
+        assertThat(pendingSeen).as("views that waited for the punctuation").isGreaterThan(5);
+        assertThat(coarse.changes).isEqualTo(exact.changes);
+        assertThat(coarse.alertLog).isEqualTo(exact.alertLog);
+    }
+}
