@@ -75,16 +75,22 @@ final class AgentCommand implements Callable<Integer> {
     }
 
     static Duration parseDuration(String s) {
-        var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(s.trim());
+        return parseDuration("--interval", s);
+    }
+
+    /** A duration written as a whole number with a unit: ms, s, m, h or d; the error names the option. */
+    static Duration parseDuration(String option, String s) {
+        var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(s == null ? "" : s.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("--interval " + s + ": expected a number with ms, s, m or h, e.g. 10s");
+            throw new IllegalArgumentException(option + " " + s + ": expected a whole number with ms, s, m, h or d, e.g. 10s");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
         };
     }
 }

@@ -33,7 +33,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LoadDriver.Options d = LoadDriver.Options.defaults();
         LoadDriver.Figures f = LoadDriver.run(new LoadDriver.Options(bootstrap, workDir, hosts, events, d.warmup(),
-                AgentCommand.parseDuration(latencyRun), guarantee));
+                AgentCommand.parseDuration("--latency-run", latencyRun), guarantee));
         f.print(System.out);
         return 0;
     }

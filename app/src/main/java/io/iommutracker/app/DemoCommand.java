@@ -69,14 +69,14 @@ final class DemoCommand implements Callable<Integer> {
             }
             FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(hosts).withRate(rate)
                     .withSeed(seed));
-            Duration runFor = duration == null ? Duration.ofDays(3650) : AgentCommand.parseDuration(duration);
+            Duration runFor = duration == null ? Duration.ofDays(3650) : AgentCommand.parseDuration("--duration", duration);
             Thread feeder = new Thread(() -> sim.run(t.client, runFor), "fleet-simulator");
             feeder.setDaemon(true);
             feeder.start();
             t.closeWithIt(sim::stop);
             out.printf("simulated fleet: %d hosts at %.0f events/s (seed %d)%n", hosts, rate, seed);
             out.flush();
-            LiveSummary summary = new LiveSummary(t.client, AgentCommand.parseDuration(summaryEvery),
+            LiveSummary summary = new LiveSummary(t.client, AgentCommand.parseDuration("--summary-every", summaryEvery),
                     new PrintStream(System.out, true));
             Thread printer = new Thread(summary, "live-summary");
             printer.setDaemon(true);

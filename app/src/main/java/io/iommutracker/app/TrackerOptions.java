@@ -27,6 +27,16 @@ final class TrackerOptions {
             description = "Raise HOST_SILENT when a host's events stop for this long, measured in event time (default: ${DEFAULT-VALUE}).")
     String silentAfter;
 
+    @Option(names = "--view-resolution", defaultValue = "250ms", paramLabel = "DURATION",
+            description = "A host's latest view, its checkpoint, its history version and its iommu.host.views record are "
+                    + "written at most once per this much event time (changes and alerts still go out on every event); "
+                    + "as-of reads are exact to this resolution; 0ms writes on every event (default: ${DEFAULT-VALUE}).")
+    String viewResolution;
+
+    @Option(names = "--history-retention", defaultValue = "30d", paramLabel = "DURATION",
+            description = "How far back as-of reads and device history reach (default: ${DEFAULT-VALUE}).")
+    String historyRetention;
+
     @Option(names = "--http-host", defaultValue = "127.0.0.1", description = "Address the query API listens on (default: ${DEFAULT-VALUE}).")
     String httpHost;
 
@@ -42,7 +52,9 @@ final class TrackerOptions {
                 .withApplicationId(applicationId)
                 .withStateDir(stateDir != null ? stateDir : dataDir.resolve("streams"))
                 .withProcessingGuarantee(processingGuarantee)
-                .withSilentTimeout(AgentCommand.parseDuration(silentAfter))
+                .withSilentTimeout(AgentCommand.parseDuration("--silent-after", silentAfter))
+                .withViewResolution(AgentCommand.parseDuration("--view-resolution", viewResolution))
+                .withHistoryRetention(AgentCommand.parseDuration("--history-retention", historyRetention))
                 .withApplicationServer(advertised() + ":" + apiPort)
                 .withTopicReplicationFactor(kafka.replicationFactor);
         if (kafka.kafkaConfig != null) {

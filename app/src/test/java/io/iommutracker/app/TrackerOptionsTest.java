@@ -1,0 +1,43 @@
+package io.iommutracker.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.iommutracker.streams.TrackerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class TrackerOptionsTest {
+
+    private static TrackerConfig config(String... args) {
+        TrackerOptions options = CommandLine.populateCommand(new TrackerOptions(), args);
+        KafkaOptions kafka = CommandLine.populateCommand(new KafkaOptions());
+        return options.trackerConfig("127.0.0.1:9092", Path.of("data"), kafka, 8080);
+    }
+
+    @Test
+    void shouldCarryTheDurationOptionsIntoTheStreamsConfig() {
+        TrackerConfig c = config("--view-resolution", "40ms", "--history-retention", "2d", "--silent-after", "90s");
+        assertThat(c.viewResolution()).isEqualTo(Duration.ofMillis(40));
+        assertThat(c.historyRetention()).isEqualTo(Duration.ofDays(2));
+        assertThat(c.silentTimeout()).isEqualTo(Duration.ofSeconds(90));
+    }
+
+    @Test
+    void shouldDefaultToTheDocumentedDurations() {
+        TrackerConfig c = config();
+        assertThat(c.viewResolution()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.historyRetention()).isEqualTo(Duration.ofDays(30));
+        assertThat(c.silentTimeout()).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void shouldNameTheOptionWhoseDurationIsMalformed() {
+        assertThatThrownBy(() -> config("--view-resolution", "quarter-second"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--view-resolution quarter-second")
+                .hasMessageContaining("ms, s, m, h or d");
+    }
+}
