@@ -11,6 +11,7 @@ import io.iommutracker.emulator.model.LongTrie;
 import io.iommutracker.emulator.model.Topology;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * The same-bus part of the live grouping, cached per bus: which devices of one bus are tied together by DMA aliases
@@ -54,6 +55,11 @@ public final class LiveClusters {
             return byBus.containsKey(key) ? new LiveClusters(byBus.remove(key)) : this;
         }
         return new LiveClusters(byBus.put(key, partition(devs, topo, policy)));
+    }
+
+    /** Visits the key ({@link Keys#bus}) of every bus whose partition differs between {@code other} and this cache. */
+    public void changedBuses(LiveClusters other, LongConsumer changed) {
+        byBus.diff(other.byBus, changed);
     }
 
     /** The devfn of the smallest device clustered with {@code d} on its bus. */

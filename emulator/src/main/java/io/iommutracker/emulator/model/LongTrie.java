@@ -3,6 +3,7 @@ package io.iommutracker.emulator.model;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.LongConsumer;
 
 /**
  * A persistent map from non-negative 48-bit keys to values: a 16-way trie of fixed depth with path copying, so a
@@ -126,6 +127,36 @@ public final class LongTrie<V> {
                 visitor.accept(key, (V) o);
             } else {
                 walk((Object[]) o, level - 1, key, visitor);
+            }
+        }
+    }
+
+    /**
+     * Visits, in ascending order, every key bound to a different value (by identity) in this trie and in {@code other},
+     * including keys bound in only one of them. Subtrees the two versions share are skipped, so comparing a version
+     * with the one it was made from costs O(changed keys), not O(size).
+     */
+    public void diff(LongTrie<V> other, LongConsumer changed) {
+        if (other.root != root) {
+            diff(root, other.root, LEVELS - 1, 0L, changed);
+        }
+    }
+
+    private static void diff(Object[] a, Object[] b, int level, long prefix, LongConsumer changed) {
+        if (a == b) {
+            return;
+        }
+        for (int i = 0; i < WIDTH; i++) {
+            Object x = a == null ? null : a[i];
+            Object y = b == null ? null : b[i];
+            if (x == y) {
+                continue;
+            }
+            long key = prefix | ((long) i << (level * BITS));
+            if (level == 0) {
+                changed.accept(key);
+            } else {
+                diff((Object[]) x, (Object[]) y, level - 1, key, changed);
             }
         }
     }

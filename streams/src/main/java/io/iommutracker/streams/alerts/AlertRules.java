@@ -14,7 +14,6 @@ import io.iommutracker.emulator.model.Bdf;
 import io.iommutracker.streams.topology.HostFacts;
 import io.iommutracker.streams.topology.HostRecord;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,7 +72,23 @@ public final class AlertRules {
                     "no telemetry since " + java.time.Instant.ofEpochMilli(silentSince),
                     Map.of("lastEventAt", java.time.Instant.ofEpochMilli(silentSince).toString())));
         }
-        out.sort(Comparator.comparing(Condition::fingerprint));
+        return byFingerprint(out);
+    }
+
+    /** Sorted by fingerprint, each fingerprint made once. */
+    private static List<Condition> byFingerprint(List<Condition> conditions) {
+        if (conditions.size() < 2) {
+            return conditions;
+        }
+        List<Map.Entry<String, Condition>> keyed = new ArrayList<>(conditions.size());
+        for (Condition c : conditions) {
+            keyed.add(Map.entry(c.fingerprint(), c));
+        }
+        keyed.sort(Map.Entry.comparingByKey());
+        List<Condition> out = new ArrayList<>(keyed.size());
+        for (Map.Entry<String, Condition> e : keyed) {
+            out.add(e.getValue());
+        }
         return out;
     }
 
