@@ -127,6 +127,8 @@ final class IncrementalView {
         private boolean[] dDevice;
         /** The device changed in more than who owns it (driver, owner), which only groups' facts and its view read. */
         private boolean[] dHardware;
+        /** The device's driver or owner changed (or it is new): the facts of its group and its view read them. */
+        private boolean[] dOwner;
         private boolean hardwareChanged;
         private boolean[] dChain;
         private boolean[] dRegions;
@@ -208,9 +210,11 @@ final class IncrementalView {
             }
             dDevice = new boolean[n];
             dHardware = new boolean[n];
+            dOwner = new boolean[n];
             dChain = new boolean[n];
             for (int i = 0; i < n; i++) {
                 dDevice[i] = from[i] < 0;
+                dOwner[i] = from[i] < 0;
                 dHardware[i] = from[i] < 0;
                 dChain[i] = from[i] < 0;
             }
@@ -227,6 +231,7 @@ final class IncrementalView {
                 if (i != null) {
                     dDevice[i] = true;
                     dHardware[i] = !ownership;
+                    dOwner[i] = was == null || !OwnershipChange.sameOwner(was, now);
                 }
                 if (ownership) {
                     continue;
@@ -362,7 +367,7 @@ final class IncrementalView {
                 k.changedGroups(p.model.kernelGroups(), id -> dirty.add((int) id));
             }
             for (int i = 0; i < n; i++) {
-                if (dDevice[i] || dRegions[i] || dKernel[i]) {
+                if (dOwner[i] || dRegions[i] || dKernel[i]) {
                     if (kernelOf[i] >= 0) {
                         dirty.add(kernelOf[i]);
                     }
@@ -576,7 +581,7 @@ final class IncrementalView {
             DeviceView[] out = p != null && !structural ? p.devices : new DeviceView[n];
             for (int i = 0; i < n; i++) {
                 DeviceView old = from[i] < 0 ? null : p.devices[from[i]];
-                boolean same = old != null && !dDevice[i] && !dKernel[i] && !dVerdictInputs[i]
+                boolean same = old != null && !dOwner[i] && !dKernel[i] && !dVerdictInputs[i]
                         && liveOf[i] == p.liveOf[from[i]];
                 DeviceView dv = same ? old : HostViewBuilder.deviceView(order[i], name(i), kernelOf[i],
                         liveOf[i] == NO_GROUP ? null : liveOf[i], verdicts[i]);

@@ -17,6 +17,12 @@ final class OwnershipChange {
     private OwnershipChange() {
     }
 
+    /** Same driver and owner: what a group's facts and a device's view read of it besides its address. */
+    static boolean sameOwner(Device was, Device now) {
+        return Objects.equals(was.info().getDriver(), now.info().getDriver())
+                && Objects.equals(was.info().getOwner(), now.info().getOwner());
+    }
+
     static boolean only(Device was, Device now) {
         if (!was.bdf().equals(now.bdf()) || !was.sameEnumeration(now)) {
             return false;

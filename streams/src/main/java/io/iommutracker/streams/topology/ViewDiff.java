@@ -238,7 +238,9 @@ public final class ViewDiff {
         }
         List<String> out = new ArrayList<>();
         for (IovaRange r : g.getRanges()) {
-            out.add(String.format("0x%016x-0x%016x", r.getStart(), r.getEnd()));
+            StringBuilder b = new StringBuilder(37);
+            Regions.hex16(b, r.getStart()).append('-');
+            out.add(Regions.hex16(b, r.getEnd()).toString());
         }
         return out;
     }
