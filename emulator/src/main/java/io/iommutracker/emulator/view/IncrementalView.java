@@ -51,7 +51,7 @@ final class IncrementalView {
     private final HostView view;
     // per device, in probe order
     private final Device[] order;
-    private final Map<Long, Integer> index;
+    private final KeyIndex index;
     private final List<Region>[] regions;
     private final int[] kernelOf;
     private final boolean[] eligible;
@@ -60,6 +60,8 @@ final class IncrementalView {
     private final int[] liveSlot;
     private final List<Verdict>[] verdicts;
     private final DeviceView[] devices;
+    /** The P2P hazards of each device with reported DMA mappings, null for the others. */
+    private final List<P2pHazard>[] hazardsOf;
     // kernel groups by ascending id; live groups in view order
     private final int[] kernelIds;
     private final KernelGroup[] kernel;
@@ -74,9 +76,10 @@ final class IncrementalView {
     }
 
     @SuppressWarnings("checkstyle:ParameterNumber")
-    private IncrementalView(HostModel model, HostView view, Device[] order, Map<Long, Integer> index,
+    private IncrementalView(HostModel model, HostView view, Device[] order, KeyIndex index,
                             List<Region>[] regions, int[] kernelOf, boolean[] eligible, long[] anchor, int[] liveOf,
-                            int[] liveSlot, List<Verdict>[] verdicts, DeviceView[] devices, int[] kernelIds,
+                            int[] liveSlot, List<Verdict>[] verdicts, DeviceView[] devices, List<P2pHazard>[] hazardsOf,
+                            int[] kernelIds,
                             KernelGroup[] kernel, LiveGroup[] live) {
         this.model = model;
         this.view = view;
@@ -90,6 +93,7 @@ final class IncrementalView {
         this.liveSlot = liveSlot;
         this.verdicts = verdicts;
         this.devices = devices;
+        this.hazardsOf = hazardsOf;
         this.kernelIds = kernelIds;
         this.kernel = kernel;
         this.live = live;
@@ -118,7 +122,7 @@ final class IncrementalView {
         private final KernelGroups k;
 
         private Device[] order;
-        private Map<Long, Integer> index;
+        private KeyIndex index;
         private int n;
         /** The previous probe-order index of each device, -1 for a device the previous version lacked. */
         private int[] from;
@@ -134,6 +138,9 @@ final class IncrementalView {
         private boolean[] dRegions;
         private boolean[] dKernel;
         private boolean[] dVerdictInputs;
+        private boolean[] dDma;
+        /** The buses ({@code Keys.bus}) of devices whose hardware changed, for the P2P hazards that read them. */
+        private final Set<Long> hardwareBuses = new HashSet<>();
 
         Step(IncrementalView p, HostModel m, RuleSet rules) {
             this.p = p;
@@ -169,10 +176,12 @@ final class IncrementalView {
             // devices
             List<Verdict>[] verdicts = verdicts(kernelOf, kg);
             DeviceView[] views = deviceViews(kernelOf, liveOf, verdicts);
-            List<P2pHazard> hazards = hazards();
+            @SuppressWarnings("unchecked")
+            List<P2pHazard>[] hazardsOf = new List[n];
+            List<P2pHazard> hazards = hazards(hazardsOf);
             HostView v = assemble(views, kg, live, hazards);
             return new IncrementalView(m, v, order, index, regs, kernelOf, eligible, anchor, liveOf, liveSlot, verdicts,
-                    views, kg.ids, kg.groups, live);
+                    views, hazardsOf, kg.ids, kg.groups, live);
         }
 
         // ------------------------------------------------------------ which devices changed, in which order
@@ -187,14 +196,12 @@ final class IncrementalView {
                 }
             }
             if (p == null || structural) {
-                order = ProbeOrder.of(t).toArray(new Device[0]);
+                order = reorder();
                 n = order.length;
-                index = new HashMap<>(n * 2);
+                index = KeyIndex.of(order);
                 from = new int[n];
                 for (int i = 0; i < n; i++) {
-                    index.put(order[i].key(), i);
-                    Integer was = p == null ? null : p.index.get(order[i].key());
-                    from[i] = was == null ? -1 : was;
+                    from[i] = p == null ? -1 : p.index.get(order[i].key());
                 }
             } else {
                 order = p.order.clone();
@@ -223,12 +230,15 @@ final class IncrementalView {
             }
             Topology pt = p.model.topology();
             for (long key : changedKeys) {
-                Integer i = index.get(key);
+                int i = index.get(key);
                 Device now = t.deviceAt(key);
                 Device was = pt.deviceAt(key);
                 boolean ownership = now != null && was != null && OwnershipChange.only(was, now);
                 hardwareChanged |= !ownership;
-                if (i != null) {
+                if (!ownership) {
+                    hardwareBuses.add(Keys.bus(now != null ? now.bdf() : was.bdf()));
+                }
+                if (i >= 0) {
                     dDevice[i] = true;
                     dHardware[i] = !ownership;
                     dOwner[i] = was == null || !OwnershipChange.sameOwner(was, now);
@@ -246,6 +256,46 @@ final class IncrementalView {
             }
         }
 
+        /**
+         * The probe order of this version: the previous one with a leaf function added or removed where a bus already
+         * has devices (a bus's devices are one run of the order, by devfn), else {@link ProbeOrder} from scratch.
+         */
+        private Device[] reorder() {
+            if (p == null || changedKeys.size() != 1 || !t.sameBridgeIndex(p.model.topology())) {
+                return ProbeOrder.of(t).toArray(new Device[0]);
+            }
+            long key = changedKeys.get(0);
+            Device added = t.deviceAt(key);
+            Device removed = p.model.topology().deviceAt(key);
+            Device[] old = p.order;
+            if (removed != null && added == null && removed.secondary() < 0) {
+                int at = p.index.get(key);
+                Device[] out = new Device[old.length - 1];
+                System.arraycopy(old, 0, out, 0, at);
+                System.arraycopy(old, at + 1, out, at, old.length - at - 1);
+                return out;
+            }
+            if (added != null && removed == null && added.secondary() < 0) {
+                List<Device> bus = t.onBus(added.bdf().domain(), added.bdf().bus());
+                int self = bus.indexOf(added);
+                int at = -1;
+                if (self + 1 < bus.size()) {
+                    at = p.index.get(bus.get(self + 1).key());
+                } else if (self > 0) {
+                    int before = p.index.get(bus.get(self - 1).key());
+                    at = before < 0 ? -1 : before + 1;
+                }
+                if (at >= 0) {
+                    Device[] out = new Device[old.length + 1];
+                    System.arraycopy(old, 0, out, 0, at);
+                    out[at] = added;
+                    System.arraycopy(old, at, out, at + 1, old.length - at);
+                    return out;
+                }
+            }
+            return ProbeOrder.of(t).toArray(new Device[0]);
+        }
+
         /** Marks every device below {@code bridge} in {@code topo} that this version has. */
         private void markBelow(Topology topo, Device bridge, boolean[] flags, int depth) {
             Device self = topo.busSelf(bridge.bdf().domain(), bridge.secondary());
@@ -258,8 +308,8 @@ final class IncrementalView {
         }
 
         private void mark(Device d, Topology topo, boolean[] flags, int depth) {
-            Integer i = index.get(d.key());
-            if (i != null) {
+            int i = index.get(d.key());
+            if (i >= 0) {
                 flags[i] = true;
             }
             if (d.secondary() >= 0) {
@@ -303,8 +353,8 @@ final class IncrementalView {
             }
             if (p != null && k != p.model.kernelGroups()) {
                 k.changedProbes(p.model.kernelGroups(), key -> {
-                    Integer i = index.get(key);
-                    if (i != null) {
+                    int i = index.get(key);
+                    if (i >= 0) {
                         int g = k.groupAt(key);
                         if (g != out[i]) {
                             out[i] = g;
@@ -413,8 +463,8 @@ final class IncrementalView {
                 List<Device> devs = new ArrayList<>();
                 List<List<Region>> rs = new ArrayList<>();
                 for (Bdf b : k.members(id)) {
-                    Integer i = index.get(Keys.device(b));
-                    if (i != null) {
+                    int i = index.get(Keys.device(b));
+                    if (i >= 0) {
                         devs.add(order[i]);
                         rs.add(regs[i]);
                     }
@@ -543,11 +593,11 @@ final class IncrementalView {
 
         @SuppressWarnings("unchecked")
         private List<Verdict>[] verdicts(int[] kernelOf, KernelGroupsResult kg) {
-            boolean[] dDma = new boolean[n];
+            dDma = new boolean[n];
             if (p != null && m.dmaReports() != p.model.dmaReports()) {
                 m.dmaReports().diff(p.model.dmaReports(), key -> {
-                    Integer i = index.get(key);
-                    if (i != null) {
+                    int i = index.get(key);
+                    if (i >= 0) {
                         dDma[i] = true;
                     }
                 });
@@ -598,10 +648,15 @@ final class IncrementalView {
             return out;
         }
 
-        /** P2P hazards read the whole hierarchy's windows and ACS: made again on any device or mapping change. */
-        private List<P2pHazard> hazards() {
+        /**
+         * P2P hazards of each device with reported mappings. They read the device's bus, the ports above it and the
+         * buses those ports sit on: made again when the mappings, the hierarchy or the hardware of a device on one of
+         * those buses changed.
+         */
+        private List<P2pHazard> hazards(List<P2pHazard>[] out) {
             boolean same = p != null && !structural && !hardwareChanged && m.dmaReports() == p.model.dmaReports();
             if (same) {
+                System.arraycopy(p.hazardsOf, 0, out, 0, n);
                 return p.view.getHazards();
             }
             if (m.dmaReports().isEmpty()) {
@@ -609,18 +664,39 @@ final class IncrementalView {
             }
             List<Integer> withDma = new ArrayList<>();
             m.dmaReports().forEach((key, r) -> {
-                Integer i = index.get(key);
-                if (i != null) {
+                int i = index.get(key);
+                if (i >= 0) {
                     withDma.add(i);
                 }
             });
             withDma.sort(null);
-            AcsPolicy policy = m.policy(rules);
-            List<P2pHazard> out = new ArrayList<>();
+            AcsPolicy policy = null;
+            List<P2pHazard> all = new ArrayList<>();
             for (int i : withDma) {
-                out.addAll(P2pHazards.of(order[i], t, policy, m.dmaReports().get(order[i].key()).mappings()));
+                List<P2pHazard> old = p == null || structural || from[i] < 0 ? null : p.hazardsOf[from[i]];
+                if (old != null && !dDma[i] && !onPath(order[i])) {
+                    out[i] = old;
+                } else {
+                    policy = policy == null ? m.policy(rules) : policy;
+                    out[i] = P2pHazards.of(order[i], t, policy, m.dmaReports().get(order[i].key()).mappings());
+                }
+                all.addAll(out[i]);
             }
-            return p != null && out.equals(p.view.getHazards()) ? p.view.getHazards() : out;
+            return p != null && sameElements(all, p.view.getHazards()) ? p.view.getHazards() : all;
+        }
+
+        /** Whether a device whose hardware changed sits on the bus of {@code d} or of a bridge above it. */
+        private boolean onPath(Device d) {
+            if (hardwareBuses.isEmpty()) {
+                return false;
+            }
+            int guard = 0;
+            for (Device x = d; x != null && guard++ < 256; x = t.parent(x)) {
+                if (hardwareBuses.contains(Keys.bus(x.bdf()))) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         // ------------------------------------------------------------ the view

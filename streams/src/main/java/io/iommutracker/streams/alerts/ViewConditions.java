@@ -8,7 +8,6 @@ import io.iommutracker.streams.topology.HostFacts;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,39 +59,66 @@ final class ViewConditions {
         boolean first = devices == null;
         // which device views differ from the last view's, by address
         Set<String> changed = new HashSet<>();
-        boolean allChanged = first || view.getDevices().size() != devices.size();
+        boolean allChanged = first;
         List<DeviceView> nd = view.getDevices();
         List<DeviceView> od = devices;
-        boolean[] dDevice = new boolean[nd.size()];
-        if (!allChanged && nd != od) {
-            for (int i = 0; i < nd.size() && !allChanged; i++) {
+        List<List<Condition>> oldPer = perDevice;
+        if (!first && nd != od) {
+            boolean aligned = nd.size() == od.size();
+            for (int i = 0; i < nd.size() && aligned; i++) {
                 DeviceView a = od.get(i);
                 DeviceView b = nd.get(i);
                 if (a != b) {
-                    allChanged = !a.getBdf().equals(b.getBdf());
+                    aligned = a.getBdf().equals(b.getBdf());
                     changed.add(b.getBdf());
-                    dDevice[i] = true;
+                }
+            }
+            if (aligned) {
+                for (String bdf : changed) {
+                    replace(bdf, nd);
+                }
+            } else {
+                // devices came or went: a new map, and the old per-device conditions found by address
+                Map<String, DeviceView> was = byBdf;
+                Map<String, List<Condition>> perWas = new HashMap<>();
+                int i = 0;
+                for (String bdf : was.keySet()) {
+                    perWas.put(bdf, oldPer.get(i++));
+                }
+                byBdf = new LinkedHashMap<>();
+                for (DeviceView d : nd) {
+                    byBdf.put(d.getBdf(), d);
+                }
+                changed.clear();
+                for (DeviceView d : byBdf.values()) {
+                    if (was.get(d.getBdf()) != d) {
+                        changed.add(d.getBdf());
+                    }
+                }
+                for (String bdf : was.keySet()) {
+                    if (!byBdf.containsKey(bdf)) {
+                        changed.add(bdf);
+                    }
+                }
+                oldPer = new ArrayList<>(byBdf.size());
+                for (String bdf : byBdf.keySet()) {
+                    oldPer.add(perWas.get(bdf));
                 }
             }
         }
-        if (allChanged) {
+        if (first) {
             byBdf = new LinkedHashMap<>();
             for (DeviceView d : nd) {
                 byBdf.put(d.getBdf(), d);
             }
-        } else if (byBdf.size() != nd.size()) {
-            // a device listed twice: the last listing wins, as in a map built afresh
-            byBdf.clear();
+        }
+        if (byBdf.size() != nd.size()) {
+            // a device listed twice: the last listing wins, as in a map built afresh; nothing is reused
+            byBdf = new LinkedHashMap<>();
             for (DeviceView d : nd) {
                 byBdf.put(d.getBdf(), d);
             }
             allChanged = true;
-        } else {
-            for (int i = 0; i < nd.size(); i++) {
-                if (dDevice[i]) {
-                    byBdf.put(nd.get(i).getBdf(), nd.get(i));
-                }
-            }
         }
         // a reserved-region conflict needs the device in its owner's report: only devices a changed report names
         // (before or after) can gain or lose one when the reports change
@@ -105,12 +131,13 @@ final class ViewConditions {
 
         // live groups: isolation and stale-group rules
         List<GroupView> nl = view.getLiveGroups();
-        Map<GroupView, Integer> oldLive = positions(first ? null : live, nl);
+        int[] oldLive = positions(first ? null : live, nl);
         List<List<Condition>> iso = new ArrayList<>(nl.size());
         List<List<Condition>> st = new ArrayList<>(nl.size());
-        for (GroupView g : nl) {
-            Integer at = oldLive.get(g);
-            if (!allChanged && at != null && !touches(g, changed)) {
+        for (int j = 0; j < nl.size(); j++) {
+            GroupView g = nl.get(j);
+            int at = oldLive[j];
+            if (!allChanged && at >= 0 && !touches(g, changed)) {
                 iso.add(isolation.get(at));
                 st.add(stale.get(at));
                 continue;
@@ -125,11 +152,12 @@ final class ViewConditions {
 
         // kernel groups: reserved-region conflicts
         List<GroupView> nk = view.getKernelGroups();
-        Map<GroupView, Integer> oldKernel = positions(first ? null : kernel, nk);
+        int[] oldKernel = positions(first ? null : kernel, nk);
         List<List<Condition>> res = new ArrayList<>(nk.size());
-        for (GroupView g : nk) {
-            Integer at = oldKernel.get(g);
-            if (!allChanged && at != null && !touches(g, reportChanged)) {
+        for (int j = 0; j < nk.size(); j++) {
+            GroupView g = nk.get(j);
+            int at = oldKernel[j];
+            if (!allChanged && at >= 0 && !touches(g, reportChanged)) {
                 res.add(reserved.get(at));
                 continue;
             }
@@ -150,10 +178,10 @@ final class ViewConditions {
         int i = 0;
         for (DeviceView d : byBdf.values()) {
             GroupView g = d.getKernelGroup() == null ? null : nkById.get(d.getKernelGroup());
-            boolean same = !allChanged && !scalarsChanged && !changed.contains(d.getBdf())
+            boolean same = !allChanged && !scalarsChanged && !changed.contains(d.getBdf()) && oldPer.get(i) != null
                     && (d.getKernelGroup() == null || kernelById.get(d.getKernelGroup()) == g);
             if (same) {
-                per.add(perDevice.get(i));
+                per.add(oldPer.get(i));
             } else {
                 List<Condition> c = new ArrayList<>(0);
                 AlertRules.device(hostId, d, g, f, c);
@@ -213,24 +241,42 @@ final class ViewConditions {
         }
     }
 
-    /** Where each group of {@code now} was in {@code before}, by identity (the emulator keeps unchanged groups). */
-    private static Map<GroupView, Integer> positions(List<GroupView> before, List<GroupView> now) {
-        Map<GroupView, Integer> out = new IdentityHashMap<>();
+    /** The previous device map with the changed device views of {@code now} put in, at the same places. */
+    private void replace(String bdf, List<DeviceView> now) {
+        for (DeviceView d : now) {
+            if (d.getBdf().equals(bdf)) {
+                byBdf.put(bdf, d);
+            }
+        }
+    }
+
+    /**
+     * For each group of {@code now}, its position in {@code before} when it is the very same object there (the
+     * emulator keeps unchanged groups, usually in place), else -1.
+     */
+    private static int[] positions(List<GroupView> before, List<GroupView> now) {
+        int[] out = new int[now.size()];
+        java.util.Arrays.fill(out, -1);
         if (before == null) {
             return out;
         }
-        if (before.size() == now.size()) {
-            for (int i = 0; i < now.size(); i++) {
-                if (before.get(i) == now.get(i)) {
-                    out.put(now.get(i), i);
+        Map<Integer, Integer> byId = null;
+        for (int j = 0; j < now.size(); j++) {
+            GroupView g = now.get(j);
+            if (j < before.size() && before.get(j) == g) {
+                out[j] = j;
+                continue;
+            }
+            if (byId == null) {
+                byId = new HashMap<>();
+                for (int i = 0; i < before.size(); i++) {
+                    byId.putIfAbsent(before.get(i).getId(), i);
                 }
             }
-            if (out.size() == now.size()) {
-                return out;
+            Integer i = byId.get(g.getId());
+            if (i != null && before.get(i) == g) {
+                out[j] = i;
             }
-        }
-        for (int i = 0; i < before.size(); i++) {
-            out.putIfAbsent(before.get(i), i);
         }
         return out;
     }
