@@ -712,7 +712,9 @@ final class IncrementalView {
                 iova = new ArrayList<>();
                 for (KernelGroup g : kg.groups()) {
                     kernelViews.add(g.view());
-                    iova.addAll(g.iova());
+                    if (!g.iova().isEmpty()) {
+                        iova.addAll(g.iova());
+                    }
                 }
                 if (p != null && sameElements(kernelViews, p.view.getKernelGroups())) {
                     kernelViews = p.view.getKernelGroups();

@@ -214,12 +214,21 @@ final class ViewConditions {
         p2p = hz;
 
         List<Condition> out = new ArrayList<>();
-        iso.forEach(out::addAll);
-        st.forEach(out::addAll);
-        res.forEach(out::addAll);
-        per.forEach(out::addAll);
+        addAll(out, iso);
+        addAll(out, st);
+        addAll(out, res);
+        addAll(out, per);
         out.addAll(hz);
         return out;
+    }
+
+    /** Most pieces hold no condition: adding an empty list would still copy it. */
+    private static void addAll(List<Condition> out, List<List<Condition>> pieces) {
+        for (List<Condition> p : pieces) {
+            if (!p.isEmpty()) {
+                out.addAll(p);
+            }
+        }
     }
 
     /** Adds to {@code out} every device named by a report that differs between {@code before} and {@code after}. */
