@@ -177,14 +177,17 @@ final class ViewConditions {
         List<List<Condition>> per = new ArrayList<>(byBdf.size());
         int i = 0;
         for (DeviceView d : byBdf.values()) {
-            GroupView g = d.getKernelGroup() == null ? null : nkById.get(d.getKernelGroup());
-            boolean same = !allChanged && !scalarsChanged && !changed.contains(d.getBdf()) && oldPer.get(i) != null
-                    && (d.getKernelGroup() == null || kernelById.get(d.getKernelGroup()) == g);
+            Integer kg = d.getKernelGroup();
+            boolean same = !allChanged && !scalarsChanged && oldPer.get(i) != null
+                    && (changed.isEmpty() || !changed.contains(d.getBdf()));
+            if (same && nk != kernel && kg != null) {
+                same = kernelById.get(kg) == nkById.get(kg);
+            }
             if (same) {
                 per.add(oldPer.get(i));
             } else {
                 List<Condition> c = new ArrayList<>(0);
-                AlertRules.device(hostId, d, g, f, c);
+                AlertRules.device(hostId, d, kg == null ? null : nkById.get(kg), f, c);
                 per.add(c);
             }
             i++;
