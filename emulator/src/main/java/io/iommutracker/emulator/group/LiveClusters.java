@@ -57,9 +57,35 @@ public final class LiveClusters {
         return new LiveClusters(byBus.put(key, partition(devs, topo, policy)));
     }
 
-    /** Visits the key ({@link Keys#bus}) of every bus whose partition differs between {@code other} and this cache. */
-    public void changedBuses(LiveClusters other, LongConsumer changed) {
-        byBus.diff(other.byBus, changed);
+    /**
+     * Visits the key ({@link Keys#device}) of every device whose cluster representative differs between {@code other}
+     * and this cache (including devices only one of them knows): live-group anchors below any other device are as
+     * they were.
+     */
+    public void changedRepresentatives(LiveClusters other, LongConsumer changed) {
+        byBus.diff(other.byBus, bus -> {
+            int[] now = byBus.get(bus);
+            int[] was = other.byBus.get(bus);
+            int[] repNow = reps(now);
+            int[] repWas = reps(was);
+            for (int devfn = 0; devfn < 256; devfn++) {
+                if (repNow[devfn] != repWas[devfn]) {
+                    changed.accept((bus << 8) | devfn);
+                }
+            }
+        });
+    }
+
+    /** devfn -> representative devfn, -1 for a devfn not on the bus. */
+    private static int[] reps(int[] packed) {
+        int[] out = new int[256];
+        java.util.Arrays.fill(out, -1);
+        if (packed != null) {
+            for (int p : packed) {
+                out[p >>> 8] = p & 0xff;
+            }
+        }
+        return out;
     }
 
     /** The devfn of the smallest device clustered with {@code d} on its bus. */

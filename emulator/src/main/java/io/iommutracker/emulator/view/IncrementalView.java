@@ -368,14 +368,16 @@ final class IncrementalView {
 
         /**
          * Eligibility and live-group anchor of each device; true when the live partition or its ids may differ. An
-         * anchor depends on the device, the bridges above it and the same-bus clusters of its bus and the buses above.
+         * anchor depends on the device, the bridges above it and the cluster representative of the device its climb
+         * stops at: devices below (or at) one whose representative changed are made again.
          */
         private boolean anchors(boolean[] eligible, long[] anchor, int[] kernelOf) {
             boolean changed = p == null || structural || k.highWater() != p.model.kernelGroups().highWater();
             boolean[] dCluster = new boolean[n];
             if (p != null && m.liveClusters() != p.model.liveClusters()) {
-                m.liveClusters().changedBuses(p.model.liveClusters(), bus -> {
-                    for (Device d : t.onBus((int) (bus >>> 8), (int) (bus & 0xff))) {
+                m.liveClusters().changedRepresentatives(p.model.liveClusters(), key -> {
+                    Device d = t.deviceAt(key);
+                    if (d != null) {
                         mark(d, t, dCluster, 0);
                     }
                 });
@@ -607,7 +609,8 @@ final class IncrementalView {
             for (int i = 0; i < n; i++) {
                 int g = kernelOf[i];
                 List<Verdict> old = from[i] < 0 ? null : p.verdicts[from[i]];
-                if (old != null && !dKernel[i] && !dDma[i] && !(g >= 0 && kg.newFacts().contains(g))) {
+                boolean newFacts = g >= 0 && !kg.newFacts().isEmpty() && kg.newFacts().contains(g);
+                if (old != null && !dKernel[i] && !dDma[i] && !newFacts) {
                     out[i] = old;
                     continue;
                 }
