@@ -6,6 +6,7 @@ import io.iommutracker.emulator.model.LongTrie;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * The kernel view's bookkeeping: which group each probed device joined, each group's device list in probe order,
@@ -39,8 +40,24 @@ public final class KernelGroups {
         return p == null ? -1 : p.group();
     }
 
+    /** {@link #groupOf} by device key ({@link Keys#device}). */
+    public int groupAt(long deviceKey) {
+        Probe p = probes.get(deviceKey);
+        return p == null ? -1 : p.group();
+    }
+
     public Probe probe(Bdf bdf) {
         return probes.get(Keys.device(bdf));
+    }
+
+    /** Visits the device key of every device whose probe (group, order) differs between {@code other} and this. */
+    public void changedProbes(KernelGroups other, LongConsumer changed) {
+        probes.diff(other.probes, changed);
+    }
+
+    /** Visits every group id whose member list differs (by identity) between {@code other} and this. */
+    public void changedGroups(KernelGroups other, LongConsumer changed) {
+        members.diff(other.members, changed);
     }
 
     /** The group's devices in list (probe) order; empty for an unused id. */

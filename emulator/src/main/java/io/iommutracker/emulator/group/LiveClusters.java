@@ -11,6 +11,7 @@ import io.iommutracker.emulator.model.LongTrie;
 import io.iommutracker.emulator.model.Topology;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * The same-bus part of the live grouping, cached per bus: which devices of one bus are tied together by DMA aliases
@@ -54,6 +55,37 @@ public final class LiveClusters {
             return byBus.containsKey(key) ? new LiveClusters(byBus.remove(key)) : this;
         }
         return new LiveClusters(byBus.put(key, partition(devs, topo, policy)));
+    }
+
+    /**
+     * Visits the key ({@link Keys#device}) of every device whose cluster representative differs between {@code other}
+     * and this cache (including devices only one of them knows): live-group anchors below any other device are as
+     * they were.
+     */
+    public void changedRepresentatives(LiveClusters other, LongConsumer changed) {
+        byBus.diff(other.byBus, bus -> {
+            int[] now = byBus.get(bus);
+            int[] was = other.byBus.get(bus);
+            int[] repNow = reps(now);
+            int[] repWas = reps(was);
+            for (int devfn = 0; devfn < 256; devfn++) {
+                if (repNow[devfn] != repWas[devfn]) {
+                    changed.accept((bus << 8) | devfn);
+                }
+            }
+        });
+    }
+
+    /** devfn -> representative devfn, -1 for a devfn not on the bus. */
+    private static int[] reps(int[] packed) {
+        int[] out = new int[256];
+        java.util.Arrays.fill(out, -1);
+        if (packed != null) {
+            for (int p : packed) {
+                out[p >>> 8] = p & 0xff;
+            }
+        }
+        return out;
     }
 
     /** The devfn of the smallest device clustered with {@code d} on its bus. */

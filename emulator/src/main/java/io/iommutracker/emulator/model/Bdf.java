@@ -18,17 +18,58 @@ public record Bdf(int domain, int bus, int device, int function) implements Comp
 
     /** Parses {@code 0000:00:1f.3} or {@code 00:1f.3} (domain 0). */
     public static Bdf parse(String text) {
-        Matcher m = FORM.matcher(text == null ? "" : text.trim());
-        if (!m.matches()) {
+        long[] f = fields(text);
+        if (f == null) {
             throw new IllegalArgumentException("malformed PCI address '" + text + "': expected dddd:bb:dd.f");
         }
-        int domain = m.group(1) == null ? 0 : Integer.parseUnsignedInt(m.group(1), 16);
-        return new Bdf(domain, Integer.parseInt(m.group(2), 16), Integer.parseInt(m.group(3), 16),
-                Integer.parseInt(m.group(4)));
+        return new Bdf((int) f[0], (int) f[1], (int) f[2], (int) f[3]);
     }
 
     public static boolean isValid(String text) {
-        return text != null && FORM.matcher(text.trim()).matches();
+        return text != null && fields(text) != null;
+    }
+
+    /**
+     * Domain, bus, device and function of {@code text} (trimmed) when it has the form of {@link #FORM}, else null.
+     * Scanned by hand: events and views name devices by text, and a regex per name is costly per event.
+     */
+    private static long[] fields(String text) {
+        if (text == null) {
+            return null;
+        }
+        String t = text.trim();
+        int n = t.length();
+        if (n < 5 || t.charAt(n - 2) != '.' || t.charAt(n - 1) < '0' || t.charAt(n - 1) > '7') {
+            return null;
+        }
+        int devColon = t.lastIndexOf(':', n - 3);
+        if (devColon < 0) {
+            return null;
+        }
+        long device = hex(t, devColon + 1, n - 2, 2);
+        int busColon = t.lastIndexOf(':', devColon - 1);
+        long bus = hex(t, busColon + 1, devColon, 2);
+        long domain = busColon < 0 ? 0 : hex(t, 0, busColon, 8);
+        if (device < 0 || bus < 0 || domain < 0) {
+            return null;
+        }
+        return new long[] {domain, bus, device, t.charAt(n - 1) - '0'};
+    }
+
+    /** The value of the hex digits in [from, to), or -1 when there are none, more than {@code max}, or a non-digit. */
+    private static long hex(String s, int from, int to, int max) {
+        if (to <= from || to - from > max) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            int d = Character.digit(s.charAt(i), 16);
+            if (d < 0 || s.charAt(i) > 'f') {
+                return -1;
+            }
+            v = (v << 4) | d;
+        }
+        return v;
     }
 
     public static Bdf of(int domain, int bus, int devfn) {

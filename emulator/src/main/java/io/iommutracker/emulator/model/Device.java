@@ -59,6 +59,11 @@ public final class Device {
         return b;
     }
 
+    /** Whether {@code other} was enumerated alike: the same header-quirk flags and DMA alias mask. */
+    public boolean sameEnumeration(Device other) {
+        return flags == other.flags && java.util.Arrays.equals(aliasMask, other.aliasMask);
+    }
+
     public Device withInfo(PciDeviceInfo newInfo) {
         return new Device(bdf, newInfo, flags, aliasMask);
     }

@@ -3,25 +3,30 @@ package io.iommutracker.emulator.model;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.LongConsumer;
 
 /**
- * A persistent map from non-negative 48-bit keys to values: a 16-way trie of fixed depth with path copying, so a
- * write copies twelve small arrays and shares everything else with the previous version. Iterates in key order,
- * which for {@link Keys} is (domain, bus, devfn) order.
+ * A persistent map from non-negative 48-bit keys to values: a 16-way trie with path copying, so a write copies a
+ * few small arrays and shares everything else with the previous version. The trie is only as deep as its largest
+ * key needs (four levels for the devices of PCI domain 0), growing on a larger key and never shrinking. Iterates in
+ * key order, which for {@link Keys} is (domain, bus, devfn) order.
  */
 public final class LongTrie<V> {
 
     private static final int BITS = 4;
     private static final int WIDTH = 1 << BITS;
     private static final int LEVELS = 12;
-    private static final LongTrie<?> EMPTY = new LongTrie<>(null, 0);
+    private static final LongTrie<?> EMPTY = new LongTrie<>(null, 0, 1);
 
     private final Object[] root;
     private final int size;
+    /** The levels from the root down to the values, 1..LEVELS: every key is below 16^height. */
+    private final int height;
 
-    private LongTrie(Object[] root, int size) {
+    private LongTrie(Object[] root, int size, int height) {
         this.root = root;
         this.size = size;
+        this.height = height;
     }
 
     @SuppressWarnings("unchecked")
@@ -49,11 +54,11 @@ public final class LongTrie<V> {
 
     @SuppressWarnings("unchecked")
     public V get(long key) {
-        if (key < 0 || key >>> (LEVELS * BITS) != 0) {
+        if (key < 0 || key >>> (height * BITS) != 0) {
             return null;
         }
         Object[] node = root;
-        for (int level = LEVELS - 1; level > 0 && node != null; level--) {
+        for (int level = height - 1; level > 0 && node != null; level--) {
             node = (Object[]) node[slot(key, level)];
         }
         return node == null ? null : (V) node[slot(key, 0)];
@@ -69,9 +74,25 @@ public final class LongTrie<V> {
         if (value == null) {
             throw new IllegalArgumentException("null value");
         }
+        int h = height;
+        Object[] r = root;
+        while (key >>> (h * BITS) != 0) {
+            r = lift(r);
+            h++;
+        }
         boolean[] added = new boolean[1];
-        Object[] newRoot = put(root, LEVELS - 1, key, value, added);
-        return new LongTrie<>(newRoot, size + (added[0] ? 1 : 0));
+        Object[] newRoot = put(r, h - 1, key, value, added);
+        return new LongTrie<>(newRoot, size + (added[0] ? 1 : 0), h);
+    }
+
+    /** The node one level up whose first child is {@code node} (keys keep their values, the trie grows a level). */
+    private static Object[] lift(Object[] node) {
+        if (node == null) {
+            return null;
+        }
+        Object[] up = new Object[WIDTH];
+        up[0] = node;
+        return up;
     }
 
     private static Object[] put(Object[] node, int level, long key, Object value, boolean[] added) {
@@ -90,8 +111,8 @@ public final class LongTrie<V> {
         if (get(key) == null) {
             return this;
         }
-        Object[] newRoot = remove(root, LEVELS - 1, key);
-        return new LongTrie<>(newRoot, size - 1);
+        Object[] newRoot = remove(root, height - 1, key);
+        return new LongTrie<>(newRoot, size - 1, height);
     }
 
     private static Object[] remove(Object[] node, int level, long key) {
@@ -108,7 +129,7 @@ public final class LongTrie<V> {
 
     /** Visits every entry in ascending key order. */
     public void forEach(BiConsumer<Long, V> visitor) {
-        walk(root, LEVELS - 1, 0L, visitor);
+        walk(root, height - 1, 0L, visitor);
     }
 
     @SuppressWarnings("unchecked")
@@ -130,6 +151,46 @@ public final class LongTrie<V> {
         }
     }
 
+    /**
+     * Visits, in ascending order, every key bound to a different value (by identity) in this trie and in {@code other},
+     * including keys bound in only one of them. Subtrees the two versions share are skipped, so comparing a version
+     * with the one it was made from costs O(changed keys), not O(size).
+     */
+    public void diff(LongTrie<V> other, LongConsumer changed) {
+        if (other.root == root) {
+            return;
+        }
+        int h = Math.max(height, other.height);
+        Object[] a = root;
+        for (int i = height; i < h; i++) {
+            a = lift(a);
+        }
+        Object[] b = other.root;
+        for (int i = other.height; i < h; i++) {
+            b = lift(b);
+        }
+        diff(a, b, h - 1, 0L, changed);
+    }
+
+    private static void diff(Object[] a, Object[] b, int level, long prefix, LongConsumer changed) {
+        if (a == b) {
+            return;
+        }
+        for (int i = 0; i < WIDTH; i++) {
+            Object x = a == null ? null : a[i];
+            Object y = b == null ? null : b[i];
+            if (x == y) {
+                continue;
+            }
+            long key = prefix | ((long) i << (level * BITS));
+            if (level == 0) {
+                changed.accept(key);
+            } else {
+                diff((Object[]) x, (Object[]) y, level - 1, key, changed);
+            }
+        }
+    }
+
     public List<V> values() {
         List<V> out = new ArrayList<>(size);
         forEach((k, v) -> out.add(v));
@@ -139,7 +200,7 @@ public final class LongTrie<V> {
     /** Entries with lo <= key <= hi, ascending; prunes subtrees outside the range. */
     public List<V> range(long lo, long hi) {
         List<V> out = new ArrayList<>();
-        range(root, LEVELS - 1, 0L, lo, hi, out);
+        range(root, height - 1, 0L, lo, hi, out);
         return out;
     }
 

@@ -2,6 +2,7 @@ package io.iommutracker.emulator.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * The PCI device tree of one host: devices by (domain, bus, devfn) and, for every bus, the bridge whose secondary bus
@@ -31,6 +32,11 @@ public final class Topology {
 
     public Device device(Bdf bdf) {
         return devices.get(Keys.device(bdf));
+    }
+
+    /** The device with trie key {@code key} ({@link Keys#device}), or null. */
+    public Device deviceAt(long key) {
+        return devices.get(key);
     }
 
     public Device device(int domain, int bus, int devfn) {
@@ -102,9 +108,27 @@ public final class Topology {
         return false;
     }
 
+    /** Visits the key of every device added, removed or replaced between {@code other} and this version. */
+    public void changedDevices(Topology other, LongConsumer changed) {
+        devices.diff(other.devices, changed);
+    }
+
+    /**
+     * Whether the bus->self index is the same object in both versions: then no bridge's bus numbers changed, so with
+     * the same device keys every device has the same parent chain and the same probe-order position.
+     */
+    public boolean sameBridgeIndex(Topology other) {
+        return bridgeBySecondary == other.bridgeBySecondary;
+    }
+
     public Topology with(Device d) {
         Device old = device(d.bdf());
         LongTrie<Bdf> idx = bridgeBySecondary;
+        if (old != null && old.secondary() == d.secondary()
+                && (d.secondary() < 0 || d.bdf().equals(idx.get(Keys.bus(d.bdf().domain(), d.secondary()))))) {
+            // same bus numbering: the bus->self index is unchanged, and staying the same object says so to readers
+            return new Topology(devices.put(d.key(), d), idx);
+        }
         if (old != null && old.secondary() >= 0) {
             idx = unindex(idx, old);
         }

@@ -26,6 +26,7 @@ import io.iommutracker.emulator.group.LiveGroups;
 import io.iommutracker.emulator.group.ProbeOrder;
 import io.iommutracker.emulator.model.Bdf;
 import io.iommutracker.emulator.model.Device;
+import io.iommutracker.emulator.model.Topology;
 import io.iommutracker.emulator.p2p.P2pHazards;
 import io.iommutracker.emulator.resv.Region;
 import io.iommutracker.emulator.resv.ReservedRegions;
@@ -49,43 +50,35 @@ import java.util.Set;
  */
 public final class HostViewBuilder {
 
+    /** What a host with no description yet is viewed with. */
+    static final HostDescribed NO_HOST = HostDescribed.newBuilder().build();
+
     private final HostModel m;
     private final HostDescribed host;
-    private final ViewMemo memo;
     private final Map<Bdf, List<Region>> regionCache = new HashMap<>();
 
-    /** What a memo entry is: a device's regions, a kernel or live group, a device's verdicts or view, a group's IOVA. */
-    private enum Piece { REGIONS, KERNEL_GROUP, LIVE_GROUP, VERDICTS, DEVICE, IOVA }
-
-    private record Key(Piece piece, Object id) {
-    }
-
-    /** A kernel group's facts and its view, made together from the same inputs. */
-    private record KernelGroup(GroupFacts facts, GroupView view) {
-    }
-
-    private HostViewBuilder(HostModel m, ViewMemo memo) {
+    private HostViewBuilder(HostModel m) {
         this.m = m;
-        this.host = m.host() == null ? HostDescribed.newBuilder().build() : m.host();
-        this.memo = memo;
+        this.host = m.host() == null ? NO_HOST : m.host();
     }
 
+    /** The view built from scratch: the reference every incremental build must equal. */
     public static HostView build(HostModel m, RuleSet rules) {
-        return build(m, rules, new ViewMemo());
+        return new HostViewBuilder(m).build(rules);
     }
 
     /**
-     * The view, reusing from {@code memo} every group, device and region piece whose inputs are the same objects as
-     * when it was made (the emulator's states share every unchanged Device and description), and leaving in it the
-     * pieces of this view for the next build. The pieces are shared, never changed, so equal lists compare fast.
+     * The view, derived from the last view built with {@code memo} by recomputing only the pieces whose inputs differ
+     * between the two host versions (see {@link IncrementalView}); equal to {@link #build(HostModel, RuleSet)}.
      */
     public static HostView build(HostModel m, RuleSet rules, ViewMemo memo) {
+        if (rules != m.hostRules()) {
+            return build(m, rules);
+        }
         synchronized (memo) {
-            try {
-                return new HostViewBuilder(m, memo).build(rules);
-            } finally {
-                memo.endBuild();
-            }
+            IncrementalView v = IncrementalView.next(memo.last, m, rules);
+            memo.last = v;
+            return v.view();
         }
     }
 
@@ -121,16 +114,10 @@ public final class HostViewBuilder {
         Map<Integer, GroupFacts> facts = new LinkedHashMap<>();
         for (int id : m.kernelGroups().ids()) {
             List<Device> devs = devices(m.kernelGroups().members(id));
-            Object[] devIds = devs.toArray();
-            Object[] regionIds = regionLists(devs);
-            KernelGroup g = memo.get(new Key(Piece.KERNEL_GROUP, id), host, devIds, regionIds);
-            if (g == null) {
-                GroupFacts f = facts(id, devs);
-                g = memo.put(new Key(Piece.KERNEL_GROUP, id), new KernelGroup(f, groupView(id, devs, f.regions())),
-                        host, devIds, regionIds);
-            }
-            facts.put(id, g.facts());
-            kernelGroups.add(g.view());
+            List<List<Region>> regs = regionLists(devs);
+            GroupFacts f = facts(host, id, devs, regs);
+            facts.put(id, f);
+            kernelGroups.add(groupView(host, id, devs, regs, f.regions()));
         }
         List<Device> probeOrder = ProbeOrder.of(m.topology());
         Map<Bdf, Integer> liveIds = new HashMap<>();
@@ -138,14 +125,8 @@ public final class HostViewBuilder {
         for (Map.Entry<Integer, List<Device>> e : liveIdentities(liveGroups(m, rules, probeOrder)).entrySet()) {
             List<Device> devs = e.getValue();
             devs.forEach(d -> liveIds.put(d.bdf(), e.getKey()));
-            Object[] devIds = devs.toArray();
-            Object[] regionIds = regionLists(devs);
-            Key key = new Key(Piece.LIVE_GROUP, e.getKey());
-            GroupView g = memo.get(key, host, devIds, regionIds);
-            if (g == null) {
-                g = memo.put(key, groupView(e.getKey(), devs, groupRegions(devs)), host, devIds, regionIds);
-            }
-            liveGroups.add(g);
+            List<List<Region>> regs = regionLists(devs);
+            liveGroups.add(groupView(host, e.getKey(), devs, regs, ReservedRegions.forGroup(regs)));
         }
         List<DeviceView> devices = new ArrayList<>();
         List<P2pHazard> hazards = new ArrayList<>();
@@ -154,37 +135,26 @@ public final class HostViewBuilder {
             int kg = m.kernelGroups().groupOf(d.bdf());
             DmaReport dma = m.dma(d);
             List<IovaRange> mappings = dma == null ? List.of() : dma.mappings();
-            List<Verdict> verdicts = kg < 0 ? List.of() : verdicts(d, facts.get(kg), mappings);
-            Integer lg = liveIds.get(d.bdf());
-            Key key = new Key(Piece.DEVICE, d.bdf());
-            DeviceView dv = memo.get(key, d, kg, lg, verdicts);
-            if (dv == null) {
-                dv = memo.put(key, DeviceView.newBuilder().setBdf(d.bdf().toString()).setKernelGroup(kg < 0 ? null : kg)
-                        .setLiveGroup(lg).setDriver(d.info().getDriver()).setOwner(owner(d)).setVerdicts(verdicts).build(),
-                        d, kg, lg, verdicts);
-            }
-            devices.add(dv);
+            List<Verdict> verdicts = kg < 0 ? List.of() : Assignment.verdicts(host, facts.get(kg), d.bdf().toString(), mappings);
+            devices.add(deviceView(d, d.bdf().toString(), kg, liveIds.get(d.bdf()), verdicts));
             if (dma != null) {
                 hazards.addAll(P2pHazards.of(d, m.topology(), livePolicy, mappings, host.getHostBridgeWindows()));
             }
         }
+        List<GroupIova> iova = new ArrayList<>();
+        for (GroupFacts f : facts.values()) {
+            iova.addAll(usableIova(host, f));
+        }
         return HostView.newBuilder().setHostId(m.hostId()).setSequence(m.lastSequence())
                 .setUpdatedAt(Instant.ofEpochMilli(m.lastObservedAt())).setPlatform(host.getPlatform())
                 .setDegraded(m.degraded()).setDeviceCount(m.topology().size()).setKernelGroups(kernelGroups)
-                .setLiveGroups(liveGroups).setDevices(devices).setUsableIova(usableIova(facts)).setHazards(hazards).build();
+                .setLiveGroups(liveGroups).setDevices(devices).setUsableIova(iova).setHazards(hazards).build();
     }
 
-    private List<Verdict> verdicts(Device d, GroupFacts f, List<IovaRange> mappings) {
-        Key key = new Key(Piece.VERDICTS, d.bdf());
-        List<Verdict> v = memo.get(key, host, f, mappings);
-        return v != null ? v : memo.put(key, Assignment.verdicts(host, f, d.bdf().toString(), mappings), host, f, mappings);
-    }
-
-    /** The identities of each device's region list: a group's regions are the same when these are. */
-    private Object[] regionLists(List<Device> devs) {
-        Object[] out = new Object[devs.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = deviceRegions(devs.get(i));
+    private List<List<Region>> regionLists(List<Device> devs) {
+        List<List<Region>> out = new ArrayList<>(devs.size());
+        for (Device d : devs) {
+            out.add(deviceRegions(d));
         }
         return out;
     }
@@ -228,51 +198,45 @@ public final class HostViewBuilder {
     }
 
     private List<Region> deviceRegions(Device d) {
-        return regionCache.computeIfAbsent(d.bdf(), b -> {
-            List<PciDeviceInfo> upstream = new ArrayList<>();
-            for (Device u : m.topology().upstream(d)) {
-                upstream.add(u.info());
-            }
-            Key key = new Key(Piece.REGIONS, b);
-            Object[] up = upstream.toArray();
-            List<Region> r = memo.get(key, host, d.info(), up);
-            return r != null ? r : memo.put(key, ReservedRegions.forDevice(host, d.info(), upstream), host, d.info(), up);
-        });
+        return regionCache.computeIfAbsent(d.bdf(), b -> regions(host, m.topology(), d));
     }
 
-    private List<Region> groupRegions(List<Device> devs) {
-        List<List<Region>> per = new ArrayList<>();
-        for (Device d : devs) {
-            per.add(deviceRegions(d));
+    /** What the host's IOMMU driver reserves for one device, which depends on the bridges above it. */
+    static List<Region> regions(HostDescribed host, Topology topo, Device d) {
+        List<PciDeviceInfo> upstream = new ArrayList<>();
+        for (Device u : topo.upstream(d)) {
+            upstream.add(u.info());
         }
-        return ReservedRegions.forGroup(per);
+        return ReservedRegions.forDevice(host, d.info(), upstream);
     }
 
-    private GroupFacts facts(int id, List<Device> devs) {
+    /** The facts VFIO and iommufd look at in one kernel group, from its devices (list order) and their regions. */
+    static GroupFacts facts(HostDescribed host, int id, List<Device> devs, List<List<Region>> regs) {
         Map<String, List<Region>> perDevice = new LinkedHashMap<>();
         Map<String, Owner> owners = new LinkedHashMap<>();
         Map<String, String> drivers = new LinkedHashMap<>();
         List<String> names = new ArrayList<>();
-        for (Device d : devs) {
+        for (int i = 0; i < devs.size(); i++) {
+            Device d = devs.get(i);
             String n = d.bdf().toString();
             names.add(n);
-            perDevice.put(n, deviceRegions(d));
+            perDevice.put(n, regs.get(i));
             owners.put(n, owner(d));
             if (d.info().getDriver() != null) {
                 drivers.put(n, d.info().getDriver());
             }
         }
-        return new GroupFacts(id, names, groupRegions(devs), perDevice, owners, drivers, host.getIsolatedMsi());
+        return new GroupFacts(id, names, ReservedRegions.forGroup(regs), perDevice, owners, drivers, host.getIsolatedMsi());
     }
 
-    private GroupView groupView(int id, List<Device> devs, List<Region> regions) {
+    static GroupView groupView(HostDescribed host, int id, List<Device> devs, List<List<Region>> regs, List<Region> regions) {
         List<ResvRegion> rs = new ArrayList<>();
         boolean direct = false;
         for (Region r : regions) {
             rs.add(new ResvRegion(r.start(), r.end(), r.type()));
         }
-        for (Device d : devs) {
-            for (Region r : deviceRegions(d)) {
+        for (List<Region> dr : regs) {
+            for (Region r : dr) {
                 direct |= r.type() == ResvType.DIRECT;
             }
         }
@@ -282,28 +246,24 @@ public final class HostViewBuilder {
                 .setIsolatedMsi(host.getIsolatedMsi()).build();
     }
 
-    private List<GroupIova> usableIova(Map<Integer, GroupFacts> facts) {
-        List<GroupIova> out = new ArrayList<>();
-        for (GroupFacts f : facts.values()) {
-            Key key = new Key(Piece.IOVA, f.groupId());
-            List<GroupIova> memoised = memo.get(key, host, f);
-            if (memoised != null) {
-                out.addAll(memoised);
-                continue;
+    /** The usable IOVA of one kernel group, per API that has a device of the group. */
+    static List<GroupIova> usableIova(HostDescribed host, GroupFacts f) {
+        List<GroupIova> mine = new ArrayList<>();
+        for (AssignApi api : AssignApi.values()) {
+            OwnerKind kind = api == AssignApi.VFIO ? OwnerKind.VFIO : OwnerKind.IOMMUFD;
+            if (f.owners().values().stream().anyMatch(o -> o.getKind() == kind)) {
+                mine.add(new GroupIova(f.groupId(), api, Assignment.usableIova(host, List.of(f), api)));
             }
-            List<GroupIova> mine = new ArrayList<>();
-            for (AssignApi api : AssignApi.values()) {
-                OwnerKind kind = api == AssignApi.VFIO ? OwnerKind.VFIO : OwnerKind.IOMMUFD;
-                if (f.owners().values().stream().anyMatch(o -> o.getKind() == kind)) {
-                    mine.add(new GroupIova(f.groupId(), api, Assignment.usableIova(host, List.of(f), api)));
-                }
-            }
-            out.addAll(memo.put(key, mine, host, f));
         }
-        return out;
+        return mine;
     }
 
-    private static Owner owner(Device d) {
+    static DeviceView deviceView(Device d, String name, int kg, Integer lg, List<Verdict> verdicts) {
+        return DeviceView.newBuilder().setBdf(name).setKernelGroup(kg < 0 ? null : kg).setLiveGroup(lg)
+                .setDriver(d.info().getDriver()).setOwner(owner(d)).setVerdicts(verdicts).build();
+    }
+
+    static Owner owner(Device d) {
         Owner o = d.info().getOwner();
         return o == null ? Owner.newBuilder().setKind(OwnerKind.NONE).setId(null).build() : o;
     }

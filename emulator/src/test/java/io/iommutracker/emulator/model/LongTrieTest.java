@@ -32,4 +32,48 @@ class LongTrieTest {
         assertThat(t.range(1000, 200_000)).containsExactlyElementsOf(ref.subMap(1000L, true, 200_000L, true).values());
         assertThat(snapshot.size()).isNotEqualTo(t.size());
     }
+
+    /** Keys of every size (the trie grows levels as needed); diff names exactly the keys whose values differ. */
+    @Test
+    void diffNamesExactlyTheChangedKeysAcrossGrowth() {
+        Random r = new Random(13);
+        TreeMap<Long, String> ref = new TreeMap<>();
+        LongTrie<String> t = LongTrie.empty();
+        TreeMap<Long, String> refThen = new TreeMap<>();
+        LongTrie<String> then = t;
+        for (int i = 0; i < 20_000; i++) {
+            int bits = 1 + r.nextInt(48);
+            long k = r.nextLong() & ((1L << bits) - 1);
+            if (r.nextInt(3) == 0 && !ref.isEmpty()) {
+                k = ref.ceilingKey(k) == null ? ref.firstKey() : ref.ceilingKey(k);
+                ref.remove(k);
+                t = t.remove(k);
+            } else {
+                String v = "v" + i;
+                ref.put(k, v);
+                t = t.put(k, v);
+            }
+            if (i % 997 == 0) {
+                java.util.List<Long> changed = new java.util.ArrayList<>();
+                t.diff(then, changed::add);
+                java.util.Set<Long> keys = new java.util.TreeSet<>(ref.keySet());
+                keys.addAll(refThen.keySet());
+                TreeMap<Long, String> was = refThen;
+                java.util.List<Long> expected = keys.stream().filter(x -> ref.get(x) != was.get(x)).toList();
+                assertThat(changed).containsExactlyElementsOf(expected);
+                java.util.List<Long> back = new java.util.ArrayList<>();
+                then.diff(t, back::add);
+                assertThat(back).containsExactlyElementsOf(expected);
+                assertThat(t.values()).containsExactlyElementsOf(ref.values());
+                assertThat(t.size()).isEqualTo(ref.size());
+                LongTrie<String> now = t;
+                ref.forEach((key, v) -> assertThat(now.get(key)).isSameAs(v));
+                then = t;
+                refThen = new TreeMap<>(ref);
+            }
+        }
+        assertThat(t.get(1L << 47)).isEqualTo(ref.get(1L << 47));
+        assertThat(t.get(-1)).isNull();
+        assertThat(t.range(5, 1L << 40)).containsExactlyElementsOf(ref.subMap(5L, true, 1L << 40, true).values());
+    }
 }

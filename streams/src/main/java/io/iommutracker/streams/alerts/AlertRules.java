@@ -14,7 +14,6 @@ import io.iommutracker.emulator.model.Bdf;
 import io.iommutracker.streams.topology.HostFacts;
 import io.iommutracker.streams.topology.HostRecord;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,24 +42,7 @@ public final class AlertRules {
     public static List<Condition> evaluate(String hostId, HostView view, HostFacts facts, HostRecord.Gap gap, Long silentSince) {
         List<Condition> out = new ArrayList<>();
         if (view != null) {
-            Map<String, DeviceView> devices = new LinkedHashMap<>();
-            for (DeviceView d : view.getDevices()) {
-                devices.put(d.getBdf(), d);
-            }
-            Map<Integer, GroupView> kernel = new HashMap<>();
-            for (GroupView g : view.getKernelGroups()) {
-                kernel.put(g.getId(), g);
-            }
-            isolation(hostId, view, devices, out);
-            staleGroups(hostId, view, devices, out);
-            reservedConflicts(hostId, view, devices, facts, out);
-            for (DeviceView d : devices.values()) {
-                GroupView g = d.getKernelGroup() == null ? null : kernel.get(d.getKernelGroup());
-                requireDirect(hostId, d, g, out);
-                unsafeMsi(hostId, d, g, facts, out);
-                bypass(hostId, d, facts, out);
-            }
-            p2pHazards(hostId, view, devices, out);
+            out.addAll(ViewConditions.of(hostId, view, facts));
         }
         if (gap != null) {
             out.add(new Condition(AlertKind.TELEMETRY_GAP, hostId, "host", Severity.WARNING, List.of(),
@@ -73,8 +55,58 @@ public final class AlertRules {
                     "no telemetry since " + java.time.Instant.ofEpochMilli(silentSince),
                     Map.of("lastEventAt", java.time.Instant.ofEpochMilli(silentSince).toString())));
         }
-        out.sort(Comparator.comparing(Condition::fingerprint));
+        return byFingerprint(out);
+    }
+
+    /** Sorted by fingerprint, each fingerprint made once. */
+    private static List<Condition> byFingerprint(List<Condition> conditions) {
+        if (conditions.size() < 2) {
+            return conditions;
+        }
+        List<Map.Entry<String, Condition>> keyed = new ArrayList<>(conditions.size());
+        for (Condition c : conditions) {
+            keyed.add(Map.entry(c.fingerprint(), c));
+        }
+        keyed.sort(Map.Entry.comparingByKey());
+        List<Condition> out = new ArrayList<>(keyed.size());
+        for (Map.Entry<String, Condition> e : keyed) {
+            out.add(e.getValue());
+        }
         return out;
+    }
+
+    /** The conditions a view and the facts give, every rule over every piece: the reference for {@link ViewConditions}. */
+    static List<Condition> fromScratch(String hostId, HostView view, HostFacts facts) {
+        List<Condition> out = new ArrayList<>();
+        Map<String, DeviceView> devices = new LinkedHashMap<>();
+        for (DeviceView d : view.getDevices()) {
+            devices.put(d.getBdf(), d);
+        }
+        Map<Integer, GroupView> kernel = new HashMap<>();
+        for (GroupView g : view.getKernelGroups()) {
+            kernel.put(g.getId(), g);
+        }
+        for (GroupView g : view.getLiveGroups()) {
+            isolation(hostId, g, devices, out);
+        }
+        for (GroupView g : view.getLiveGroups()) {
+            staleGroup(hostId, g, devices, out);
+        }
+        for (GroupView g : view.getKernelGroups()) {
+            reservedConflicts(hostId, g, devices, facts, out);
+        }
+        for (DeviceView d : devices.values()) {
+            device(hostId, d, d.getKernelGroup() == null ? null : kernel.get(d.getKernelGroup()), facts, out);
+        }
+        p2pHazards(hostId, view, devices, out);
+        return out;
+    }
+
+    /** The rules about one device and its kernel group. */
+    static void device(String hostId, DeviceView d, GroupView g, HostFacts facts, List<Condition> out) {
+        requireDirect(hostId, d, g, out);
+        unsafeMsi(hostId, d, g, facts, out);
+        bypass(hostId, d, facts, out);
     }
 
     static boolean assigned(Owner o) {
@@ -87,8 +119,8 @@ public final class AlertRules {
     }
 
     /** An assigned device sharing a live group with anything owned by the host or by another VM / tenant. */
-    private static void isolation(String host, HostView view, Map<String, DeviceView> devices, List<Condition> out) {
-        for (GroupView g : view.getLiveGroups()) {
+    static void isolation(String host, GroupView g, Map<String, DeviceView> devices, List<Condition> out) {
+        {
             for (String bdf : g.getDevices()) {
                 DeviceView d = devices.get(bdf);
                 if (d == null || !assigned(d.getOwner())) {
@@ -125,8 +157,8 @@ public final class AlertRules {
     }
 
     /** Devices the kernel put in different groups that the hardware no longer isolates from each other. */
-    private static void staleGroups(String host, HostView view, Map<String, DeviceView> devices, List<Condition> out) {
-        for (GroupView g : view.getLiveGroups()) {
+    static void staleGroup(String host, GroupView g, Map<String, DeviceView> devices, List<Condition> out) {
+        {
             TreeSet<Integer> kernelIds = new TreeSet<>();
             boolean anyAssigned = false;
             for (String bdf : g.getDevices()) {
@@ -152,9 +184,9 @@ public final class AlertRules {
      * direct maps are allowed). Only the current owner's report counts: a VM's mappings stop applying to a device once
      * it is unbound from that VM's container, even if the VMM never withdraws them.
      */
-    private static void reservedConflicts(String host, HostView view, Map<String, DeviceView> devices, HostFacts facts,
-                                          List<Condition> out) {
-        for (GroupView g : view.getKernelGroups()) {
+    static void reservedConflicts(String host, GroupView g, Map<String, DeviceView> devices, HostFacts facts,
+                                  List<Condition> out) {
+        {
             for (String bdf : g.getDevices()) {
                 DeviceView d = devices.get(bdf);
                 HostFacts.Mappings report = d == null || !assigned(d.getOwner()) ? null : facts.dma().get(d.getOwner().getId());
@@ -229,7 +261,7 @@ public final class AlertRules {
     }
 
     /** Peer windows reachable without the IOMMU that overlap what an assigned device maps. */
-    private static void p2pHazards(String host, HostView view, Map<String, DeviceView> devices, List<Condition> out) {
+    static void p2pHazards(String host, HostView view, Map<String, DeviceView> devices, List<Condition> out) {
         for (P2pHazard h : view.getHazards()) {
             DeviceView d = devices.get(h.getDevice());
             if (h.getOverlap() == null || d == null || !assigned(d.getOwner())) {

@@ -12,14 +12,17 @@ import java.util.Map;
  * @param subject what the alert is about within the host (a device, a group, the host itself)
  */
 public record Condition(AlertKind kind, String hostId, String subject, Severity severity, List<String> devices,
-                        String summary, Map<String, String> evidence) {
+                        String summary, Map<String, String> evidence, String fingerprint) {
 
     public Condition {
         devices = List.copyOf(devices);
         evidence = Map.copyOf(evidence);
+        // derived, made once: conditions are kept between evaluations and sorted and reconciled by it
+        fingerprint = Fingerprints.of(kind, hostId, subject);
     }
 
-    public String fingerprint() {
-        return Fingerprints.of(kind, hostId, subject);
+    public Condition(AlertKind kind, String hostId, String subject, Severity severity, List<String> devices,
+                     String summary, Map<String, String> evidence) {
+        this(kind, hostId, subject, severity, devices, summary, evidence, null);
     }
 }

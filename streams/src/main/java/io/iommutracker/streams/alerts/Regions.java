@@ -20,7 +20,20 @@ public final class Regions {
         };
     }
 
+    /** {@code 0x%016x 0x%016x %s}, formatted by hand: diffs print every region of a changed group. */
     public static String sysfsLine(ResvRegion r) {
-        return String.format("0x%016x 0x%016x %s", r.getStart(), r.getEnd(), sysfsType(r.getType()));
+        StringBuilder b = new StringBuilder(48);
+        hex16(b, r.getStart()).append(' ');
+        hex16(b, r.getEnd()).append(' ');
+        return b.append(sysfsType(r.getType())).toString();
+    }
+
+    /** {@code 0x%016x}. */
+    public static StringBuilder hex16(StringBuilder b, long v) {
+        b.append("0x");
+        for (int shift = 60; shift >= 0; shift -= 4) {
+            b.append(Character.forDigit((int) (v >>> shift) & 0xf, 16));
+        }
+        return b;
     }
 }

@@ -38,20 +38,38 @@ public final class ViewDiff {
         // most events change neither view's groups nor any usable IOVA: equal lists cannot differ in anything diffed
         List<GroupView> kb = before == null ? List.of() : before.getKernelGroups();
         List<GroupView> ka = after == null ? List.of() : after.getKernelGroups();
-        if (!kb.equals(ka)) {
+        if (!same(kb, ka)) {
             groups(ctx, ViewKind.KERNEL, onlyChanged ? changed(kb, ka) : kb, onlyChanged ? changed(ka, kb) : ka);
         }
         List<GroupView> lb = before == null ? List.of() : before.getLiveGroups();
         List<GroupView> la = after == null ? List.of() : after.getLiveGroups();
-        if (!lb.equals(la)) {
+        if (!same(lb, la)) {
             groups(ctx, ViewKind.LIVE, onlyChanged ? changed(lb, la) : lb, onlyChanged ? changed(la, lb) : la);
         }
         List<GroupIova> ib = before == null ? List.of() : before.getUsableIova();
         List<GroupIova> ia = after == null ? List.of() : after.getUsableIova();
-        if (!ib.equals(ia)) {
+        if (!same(ib, ia)) {
             iova(ctx, ib, ia);
         }
         return out;
+    }
+
+    /** List equality that compares elements by identity first: the emulator shares every unchanged element. */
+    static boolean same(List<?> a, List<?> b) {
+        if (a == b) {
+            return true;
+        }
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            Object x = a.get(i);
+            Object y = b.get(i);
+            if (x != y && (x == null || !x.equals(y))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -195,8 +213,14 @@ public final class ViewDiff {
         Set<String> keys = new TreeSet<>(before.keySet());
         keys.addAll(after.keySet());
         for (String k : keys) {
-            List<String> was = ranges(before.get(k));
-            List<String> now = ranges(after.get(k));
+            GroupIova b = before.get(k);
+            GroupIova a = after.get(k);
+            // same key, same group and API: equal ranges are equal entries, and need no formatting to tell
+            if (b == a || (b != null && b.equals(a))) {
+                continue;
+            }
+            List<String> was = ranges(b);
+            List<String> now = ranges(a);
             if (!was.equals(now)) {
                 int group = (before.get(k) != null ? before.get(k) : after.get(k)).getGroup();
                 ctx.emit(ViewKind.KERNEL, ChangeKind.IOVA_CHANGED, Set.of(group), Set.of(), prefixed(k, was), prefixed(k, now));
@@ -214,7 +238,9 @@ public final class ViewDiff {
         }
         List<String> out = new ArrayList<>();
         for (IovaRange r : g.getRanges()) {
-            out.add(String.format("0x%016x-0x%016x", r.getStart(), r.getEnd()));
+            StringBuilder b = new StringBuilder(37);
+            Regions.hex16(b, r.getStart()).append('-');
+            out.add(Regions.hex16(b, r.getEnd()).toString());
         }
         return out;
     }

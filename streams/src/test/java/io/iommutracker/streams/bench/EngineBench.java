@@ -5,30 +5,41 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.iommutracker.avro.HostView;
 import io.iommutracker.avro.PciEvent;
 import io.iommutracker.emulator.EventRejectedException;
+import io.iommutracker.streams.alerts.AlertRules;
+import io.iommutracker.streams.alerts.Condition;
 import io.iommutracker.streams.engine.EmulatorEngine;
 import io.iommutracker.streams.engine.HostEngine;
 import io.iommutracker.streams.sim.FleetSimulator;
+import io.iommutracker.streams.topology.HostFacts;
 import io.iommutracker.streams.topology.ViewDiff;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The emulator's share of the tracker's per-event work, without Kafka: apply, view (when it may differ) and diff over
- * simulated fleet telemetry. On demand only (not a *Test): {@code -Dtest=EngineBench -Dbench.events=N}; profile it with
- * {@code JAVA_TOOL_OPTIONS=-XX:StartFlightRecording=filename=...}.
+ * The engine's share of the tracker's per-event work, without Kafka: apply, view (when it may differ), diff and the
+ * alert rules (when their inputs changed), the way HostProcessor calls them, over simulated fleet telemetry. On demand
+ * only (not a *Test): {@code -Dtest=EngineBench -Dbench.events=N [-Dbench.rounds=R]}; profile it with
+ * {@code JAVA_TOOL_OPTIONS=-XX:StartFlightRecording=filename=...}. The change and condition counts are checksums: an
+ * optimisation that alters them altered an answer.
  */
 class EngineBench {
 
     private static final Logger log = LoggerFactory.getLogger(EngineBench.class);
+    /** Upper bounds of the host-size buckets the per-event cost is reported for (device count of the host's view). */
+    private static final int[] SIZES = {8, 16, 32, 64, Integer.MAX_VALUE};
 
     @Test
     void shouldReportEngineEventsPerSecond() {
         int n = Integer.getInteger("bench.events", 20_000);
+        int rounds = Integer.getInteger("bench.rounds", 3);
         FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(200));
         List<PciEvent> events = new ArrayList<>();
         long t = 1_700_000_000_000L;
@@ -38,32 +49,93 @@ class EngineBench {
                 events.add(r.event());
             }
         }
-        for (int round = 0; round < 3; round++) {
-            Map<String, HostEngine.Host> hosts = new HashMap<>();
-            Map<String, HostView> views = new HashMap<>();
-            long changes = 0;
-            long t0 = System.nanoTime();
-            for (PciEvent e : events) {
-                HostEngine.Host before = hosts.computeIfAbsent(e.getHostId(), EmulatorEngine.INSTANCE::empty);
-                HostEngine.Host next;
-                try {
-                    next = before.apply(e);
-                } catch (EventRejectedException ex) {
-                    continue;
-                }
-                hosts.put(e.getHostId(), next);
-                HostView old = views.get(e.getHostId());
-                if (old == null || next.viewMayDiffer(before, e)) {
-                    HostView v = next.view();
-                    changes += ViewDiff.diff(e.getHostId(), old, v, e.getSequence(), 0).size();
-                    views.put(e.getHostId(), v);
+        for (int round = 0; round < rounds; round++) {
+            Result r = run(events);
+            double secs = r.nanos / 1e9;
+            log.info("engine round {}: {} events in {} s = {} events/s ({} changes, {} conditions)", round, events.size(),
+                    String.format("%.2f", secs), String.format("%.0f", events.size() / secs), r.changes, r.conditions);
+            System.out.printf("engine round %d: %.0f events/s, %.0f events/cpu-s (%d changes, %d conditions)%n", round,
+                    events.size() / secs, events.size() / (r.cpuNanos / 1e9), r.changes, r.conditions);
+            StringBuilder sizes = new StringBuilder("  per host size (devices: events, us/event):");
+            for (int b = 0; b < SIZES.length; b++) {
+                if (r.bucketEvents[b] > 0) {
+                    sizes.append(String.format(" <=%s: %d, %.1f;", SIZES[b] == Integer.MAX_VALUE ? "inf" : SIZES[b],
+                            r.bucketEvents[b], r.bucketNanos[b] / 1e3 / r.bucketEvents[b]));
                 }
             }
-            double secs = (System.nanoTime() - t0) / 1e9;
-            log.info("engine round {}: {} events in {} s = {} events/s ({} changes)", round, events.size(),
-                    String.format("%.2f", secs), String.format("%.0f", events.size() / secs), changes);
-            System.out.printf("engine round %d: %.0f events/s (%d changes)%n", round, events.size() / secs, changes);
-            assertThat(changes).isPositive();
+            System.out.println(sizes);
+            assertThat(r.changes).isPositive();
+            assertThat(r.conditions).isPositive();
         }
+    }
+
+    private static final class Result {
+        long nanos;
+        /** This thread's CPU time: on a shared machine it says more than the wall clock. */
+        long cpuNanos;
+        long changes;
+        long conditions;
+        final long[] bucketEvents = new long[SIZES.length];
+        final long[] bucketNanos = new long[SIZES.length];
+    }
+
+    /** One host as the processor keeps it: engine state, last view, alert facts. */
+    private record Host(HostEngine.Host state, HostView view, HostFacts facts) {
+    }
+
+    private static Result run(List<PciEvent> events) {
+        Map<String, Host> hosts = new HashMap<>();
+        Result r = new Result();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpu0 = threads.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        long last = t0;
+        for (PciEvent e : events) {
+            Host h = hosts.get(e.getHostId());
+            HostEngine.Host before = h == null ? EmulatorEngine.INSTANCE.empty(e.getHostId()) : h.state();
+            HostView old = h == null ? null : h.view();
+            HostFacts facts = h == null ? HostFacts.NONE : h.facts();
+            try {
+                HostEngine.Host next = before.apply(e);
+                HostFacts nextFacts = facts.after(e);
+                HostView view = old;
+                if (old == null || next.viewMayDiffer(before, e)) {
+                    HostView v = next.view();
+                    if (old == null || !sameContent(old, v)) {
+                        r.changes += ViewDiff.diff(e.getHostId(), old, v, e.getSequence(), 0).size();
+                        view = v;
+                    }
+                }
+                if (view != old || nextFacts != facts) {
+                    List<Condition> c = AlertRules.evaluate(e.getHostId(), view, nextFacts, null, null);
+                    r.conditions += c.size();
+                }
+                hosts.put(e.getHostId(), new Host(next, view, nextFacts));
+            } catch (EventRejectedException ex) {
+                // rejected: the host keeps its state, as in the processor
+            }
+            long now = System.nanoTime();
+            Host after = hosts.get(e.getHostId());
+            int devices = after == null || after.view() == null ? 0 : after.view().getDeviceCount();
+            int b = 0;
+            while (devices > SIZES[b]) {
+                b++;
+            }
+            r.bucketEvents[b]++;
+            r.bucketNanos[b] += now - last;
+            last = now;
+        }
+        r.nanos = System.nanoTime() - t0;
+        r.cpuNanos = threads.getCurrentThreadCpuTime() - cpu0;
+        return r;
+    }
+
+    /** Equal but for the stamp (sequence, time), as HostProcessor compares a rebuilt view with the last one. */
+    private static boolean sameContent(HostView a, HostView b) {
+        return a.getDegraded() == b.getDegraded() && a.getDeviceCount() == b.getDeviceCount()
+                && Objects.equals(a.getHostId(), b.getHostId()) && Objects.equals(a.getPlatform(), b.getPlatform())
+                && a.getKernelGroups().equals(b.getKernelGroups()) && a.getLiveGroups().equals(b.getLiveGroups())
+                && a.getDevices().equals(b.getDevices()) && a.getUsableIova().equals(b.getUsableIova())
+                && a.getHazards().equals(b.getHazards());
     }
 }

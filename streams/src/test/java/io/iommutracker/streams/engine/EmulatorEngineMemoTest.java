@@ -52,6 +52,48 @@ class EmulatorEngineMemoTest {
         assertThat(differentFromLast).isGreaterThan(compared / 2);
     }
 
+    /**
+     * The incremental derivation over a long run of the whole simulated fleet (hot-plugs, ACS flips, binds, DMA
+     * reports, BAR moves, snapshots after gaps): after every event its view equals one built from scratch, and so
+     * does the view of the version before, built after the newer one (derivations go both ways).
+     */
+    @Test
+    void shouldMatchAFreshBuildOverALongFleetRunInBothDirections() {
+        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(60).withGaps(0.002));
+        Map<String, HostEngine.Host> engines = new HashMap<>();
+        Map<String, HostState> fresh = new HashMap<>();
+        long t = 1_700_000_000_000L;
+        int compared = 0;
+        int backwards = 0;
+        while (compared < 20_000) {
+            FleetSimulator.SimRecord r = sim.next(t += 3);
+            if (r.garbage()) {
+                continue;
+            }
+            PciEvent e = r.event();
+            HostEngine.Host before = engines.computeIfAbsent(e.getHostId(), EmulatorEngine.INSTANCE::empty);
+            HostState plain = fresh.computeIfAbsent(e.getHostId(), HostState::empty);
+            HostEngine.Host next;
+            HostState plainNext;
+            try {
+                next = before.apply(e);
+                plainNext = plain.apply(e);
+            } catch (EventRejectedException ex) {
+                continue;
+            }
+            engines.put(e.getHostId(), next);
+            fresh.put(e.getHostId(), plainNext);
+            assertThat(next.view()).as("event %d of %s", e.getSequence(), e.getHostId()).isEqualTo(plainNext.view());
+            if (compared % 7 == 0) {
+                assertThat(before.view()).as("back to %s", e.getHostId()).isEqualTo(plain.view());
+                assertThat(next.view()).isEqualTo(plainNext.view());
+                backwards++;
+            }
+            compared++;
+        }
+        assertThat(backwards).isGreaterThan(1000);
+    }
+
     @Test
     void shouldReusePiecesOfTheLastViewAfterAnEventThatTouchesOneDevice() {
         FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(1));

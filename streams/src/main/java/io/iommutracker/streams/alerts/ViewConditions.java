@@ -1,0 +1,307 @@
+package io.iommutracker.streams.alerts;
+
+import io.iommutracker.avro.DeviceView;
+import io.iommutracker.avro.GroupView;
+import io.iommutracker.avro.HostView;
+import io.iommutracker.avro.P2pHazard;
+import io.iommutracker.streams.topology.HostFacts;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The conditions of one host's view, re-evaluated only for the pieces that differ from the view evaluated last:
+ * a group whose view object and members' device views are the ones seen last keeps its conditions, as does a device
+ * whose view and kernel group are (the emulator shares every unchanged piece between views). Equal to
+ * {@link AlertRules#fromScratch}, in the same order. What a piece was evaluated from is compared by identity before
+ * reuse, so a memo that does not belong to the view it is given costs only recomputation. One memo per host and
+ * stream thread (thread-confined, least recently used hosts dropped).
+ */
+final class ViewConditions {
+
+    private static final int HOSTS_PER_THREAD = 4096;
+    private static final ThreadLocal<Map<String, ViewConditions>> MEMOS = ThreadLocal.withInitial(
+            () -> new LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, ViewConditions> eldest) {
+                    return size() > HOSTS_PER_THREAD;
+                }
+            });
+
+    private final String hostId;
+    private HostFacts facts;
+    private List<DeviceView> devices;
+    private Map<String, DeviceView> byBdf;
+    private List<GroupView> kernel;
+    private Map<Integer, GroupView> kernelById;
+    private List<GroupView> live;
+    private List<List<Condition>> isolation;
+    private List<List<Condition>> stale;
+    private List<List<Condition>> reserved;
+    private List<List<Condition>> perDevice;
+    private List<P2pHazard> hazards;
+    private List<Condition> p2p;
+
+    private ViewConditions(String hostId) {
+        this.hostId = hostId;
+    }
+
+    static List<Condition> of(String hostId, HostView view, HostFacts facts) {
+        return MEMOS.get().computeIfAbsent(hostId, ViewConditions::new).update(view, facts);
+    }
+
+    private List<Condition> update(HostView view, HostFacts f) {
+        boolean first = devices == null;
+        // which device views differ from the last view's, by address
+        Set<String> changed = new HashSet<>();
+        boolean allChanged = first;
+        List<DeviceView> nd = view.getDevices();
+        List<DeviceView> od = devices;
+        List<List<Condition>> oldPer = perDevice;
+        if (!first && nd != od) {
+            boolean aligned = nd.size() == od.size();
+            for (int i = 0; i < nd.size() && aligned; i++) {
+                DeviceView a = od.get(i);
+                DeviceView b = nd.get(i);
+                if (a != b) {
+                    aligned = a.getBdf().equals(b.getBdf());
+                    changed.add(b.getBdf());
+                }
+            }
+            if (aligned) {
+                for (String bdf : changed) {
+                    replace(bdf, nd);
+                }
+            } else {
+                // devices came or went: a new map, and the old per-device conditions found by address
+                Map<String, DeviceView> was = byBdf;
+                Map<String, List<Condition>> perWas = new HashMap<>();
+                int i = 0;
+                for (String bdf : was.keySet()) {
+                    perWas.put(bdf, oldPer.get(i++));
+                }
+                byBdf = new LinkedHashMap<>();
+                for (DeviceView d : nd) {
+                    byBdf.put(d.getBdf(), d);
+                }
+                changed.clear();
+                for (DeviceView d : byBdf.values()) {
+                    if (was.get(d.getBdf()) != d) {
+                        changed.add(d.getBdf());
+                    }
+                }
+                for (String bdf : was.keySet()) {
+                    if (!byBdf.containsKey(bdf)) {
+                        changed.add(bdf);
+                    }
+                }
+                oldPer = new ArrayList<>(byBdf.size());
+                for (String bdf : byBdf.keySet()) {
+                    oldPer.add(perWas.get(bdf));
+                }
+            }
+        }
+        if (first) {
+            byBdf = new LinkedHashMap<>();
+            for (DeviceView d : nd) {
+                byBdf.put(d.getBdf(), d);
+            }
+        }
+        if (byBdf.size() != nd.size()) {
+            // a device listed twice: the last listing wins, as in a map built afresh; nothing is reused
+            byBdf = new LinkedHashMap<>();
+            for (DeviceView d : nd) {
+                byBdf.put(d.getBdf(), d);
+            }
+            allChanged = true;
+        }
+        // a reserved-region conflict needs the device in its owner's report: only devices a changed report names
+        // (before or after) can gain or lose one when the reports change
+        Set<String> reportChanged = new HashSet<>(changed);
+        if (!first && f.dma() != facts.dma()) {
+            reportedDevices(facts.dma(), f.dma(), reportChanged);
+        }
+        boolean scalarsChanged = first || f.isolatedMsi() != facts.isolatedMsi()
+                || f.allowUnsafeInterrupts() != facts.allowUnsafeInterrupts() || !Objects.equals(f.iommuMap(), facts.iommuMap());
+
+        // live groups: isolation and stale-group rules
+        List<GroupView> nl = view.getLiveGroups();
+        int[] oldLive = positions(first ? null : live, nl);
+        List<List<Condition>> iso = new ArrayList<>(nl.size());
+        List<List<Condition>> st = new ArrayList<>(nl.size());
+        for (int j = 0; j < nl.size(); j++) {
+            GroupView g = nl.get(j);
+            int at = oldLive[j];
+            if (!allChanged && at >= 0 && !touches(g, changed)) {
+                iso.add(isolation.get(at));
+                st.add(stale.get(at));
+                continue;
+            }
+            List<Condition> a = new ArrayList<>(0);
+            AlertRules.isolation(hostId, g, byBdf, a);
+            iso.add(a);
+            List<Condition> b = new ArrayList<>(0);
+            AlertRules.staleGroup(hostId, g, byBdf, b);
+            st.add(b);
+        }
+
+        // kernel groups: reserved-region conflicts
+        List<GroupView> nk = view.getKernelGroups();
+        int[] oldKernel = positions(first ? null : kernel, nk);
+        List<List<Condition>> res = new ArrayList<>(nk.size());
+        for (int j = 0; j < nk.size(); j++) {
+            GroupView g = nk.get(j);
+            int at = oldKernel[j];
+            if (!allChanged && at >= 0 && !touches(g, reportChanged)) {
+                res.add(reserved.get(at));
+                continue;
+            }
+            List<Condition> c = new ArrayList<>(0);
+            AlertRules.reservedConflicts(hostId, g, byBdf, f, c);
+            res.add(c);
+        }
+        Map<Integer, GroupView> nkById = kernelById;
+        if (first || nk != kernel) {
+            nkById = new HashMap<>();
+            for (GroupView g : nk) {
+                nkById.put(g.getId(), g);
+            }
+        }
+
+        // devices: require-direct, unsafe-MSI, bypass, over the map's order (by address, as first listed)
+        List<List<Condition>> per = new ArrayList<>(byBdf.size());
+        int i = 0;
+        for (DeviceView d : byBdf.values()) {
+            Integer kg = d.getKernelGroup();
+            boolean same = !allChanged && !scalarsChanged && oldPer.get(i) != null
+                    && (changed.isEmpty() || !changed.contains(d.getBdf()));
+            if (same && nk != kernel && kg != null) {
+                same = kernelById.get(kg) == nkById.get(kg);
+            }
+            if (same) {
+                per.add(oldPer.get(i));
+            } else {
+                List<Condition> c = new ArrayList<>(0);
+                AlertRules.device(hostId, d, kg == null ? null : nkById.get(kg), f, c);
+                per.add(c);
+            }
+            i++;
+        }
+
+        // peer-to-peer hazards: few, made again whenever they or a device changed
+        List<Condition> hz;
+        if (!first && !allChanged && changed.isEmpty() && view.getHazards() == hazards) {
+            hz = p2p;
+        } else if (view.getHazards().isEmpty()) {
+            hz = List.of();
+        } else {
+            hz = new ArrayList<>();
+            AlertRules.p2pHazards(hostId, view, byBdf, hz);
+        }
+
+        facts = f;
+        devices = nd;
+        kernel = nk;
+        kernelById = nkById;
+        live = nl;
+        isolation = iso;
+        stale = st;
+        reserved = res;
+        perDevice = per;
+        hazards = view.getHazards();
+        p2p = hz;
+
+        List<Condition> out = new ArrayList<>();
+        addAll(out, iso);
+        addAll(out, st);
+        addAll(out, res);
+        addAll(out, per);
+        out.addAll(hz);
+        return out;
+    }
+
+    /** Most pieces hold no condition: adding an empty list would still copy it. */
+    private static void addAll(List<Condition> out, List<List<Condition>> pieces) {
+        for (List<Condition> p : pieces) {
+            if (!p.isEmpty()) {
+                out.addAll(p);
+            }
+        }
+    }
+
+    /** Adds to {@code out} every device named by a report that differs between {@code before} and {@code after}. */
+    private static void reportedDevices(Map<String, HostFacts.Mappings> before, Map<String, HostFacts.Mappings> after,
+                                           Set<String> out) {
+        Set<String> owners = new HashSet<>(before.keySet());
+        owners.addAll(after.keySet());
+        for (String owner : owners) {
+            HostFacts.Mappings b = before.get(owner);
+            HostFacts.Mappings a = after.get(owner);
+            if (!Objects.equals(a, b)) {
+                if (b != null) {
+                    out.addAll(b.devices());
+                }
+                if (a != null) {
+                    out.addAll(a.devices());
+                }
+            }
+        }
+    }
+
+    /** The previous device map with the changed device views of {@code now} put in, at the same places. */
+    private void replace(String bdf, List<DeviceView> now) {
+        for (DeviceView d : now) {
+            if (d.getBdf().equals(bdf)) {
+                byBdf.put(bdf, d);
+            }
+        }
+    }
+
+    /**
+     * For each group of {@code now}, its position in {@code before} when it is the very same object there (the
+     * emulator keeps unchanged groups, usually in place), else -1.
+     */
+    private static int[] positions(List<GroupView> before, List<GroupView> now) {
+        int[] out = new int[now.size()];
+        java.util.Arrays.fill(out, -1);
+        if (before == null) {
+            return out;
+        }
+        Map<Integer, Integer> byId = null;
+        for (int j = 0; j < now.size(); j++) {
+            GroupView g = now.get(j);
+            if (j < before.size() && before.get(j) == g) {
+                out[j] = j;
+                continue;
+            }
+            if (byId == null) {
+                byId = new HashMap<>();
+                for (int i = 0; i < before.size(); i++) {
+                    byId.putIfAbsent(before.get(i).getId(), i);
+                }
+            }
+            Integer i = byId.get(g.getId());
+            if (i != null && before.get(i) == g) {
+                out[j] = i;
+            }
+        }
+        return out;
+    }
+
+    private static boolean touches(GroupView g, Set<String> changed) {
+        if (changed.isEmpty()) {
+            return false;
+        }
+        for (String bdf : g.getDevices()) {
+            if (changed.contains(bdf)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,64 @@
+package io.iommutracker.streams.alerts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.iommutracker.avro.HostView;
+import io.iommutracker.avro.PciEvent;
+import io.iommutracker.emulator.EventRejectedException;
+import io.iommutracker.streams.engine.EmulatorEngine;
+import io.iommutracker.streams.engine.HostEngine;
+import io.iommutracker.streams.sim.FleetSimulator;
+import io.iommutracker.streams.topology.HostFacts;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The memoised rule evaluation gives the conditions of an evaluation from scratch, in the same order. */
+class ViewConditionsTest {
+
+    private record Host(HostEngine.Host state, HostView view, HostFacts facts) {
+    }
+
+    @Test
+    void shouldEqualAnEvaluationFromScratchOverALongFleetRun() {
+        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(40));
+        Map<String, Host> hosts = new HashMap<>();
+        long t = 1_700_000_000_000L;
+        int evaluated = 0;
+        int firing = 0;
+        int backwards = 0;
+        while (evaluated < 15_000) {
+            FleetSimulator.SimRecord r = sim.next(t += 3);
+            if (r.garbage()) {
+                continue;
+            }
+            PciEvent e = r.event();
+            String id = e.getHostId();
+            Host h = hosts.get(id);
+            HostEngine.Host before = h == null ? EmulatorEngine.INSTANCE.empty(id) : h.state();
+            HostEngine.Host next;
+            try {
+                next = before.apply(e);
+            } catch (EventRejectedException ex) {
+                continue;
+            }
+            HostFacts facts = (h == null ? HostFacts.NONE : h.facts()).after(e);
+            HostView view = next.view();
+            List<Condition> memoised = ViewConditions.of(id, view, facts);
+            assertThat(memoised).as("event %d of %s", e.getSequence(), id).isEqualTo(AlertRules.fromScratch(id, view, facts));
+            if (h != null && evaluated % 5 == 0) {
+                // an older view after a newer one: the memo must notice it is not the view it holds
+                assertThat(ViewConditions.of(id, h.view(), h.facts())).isEqualTo(AlertRules.fromScratch(id, h.view(), h.facts()));
+                assertThat(ViewConditions.of(id, view, facts)).isEqualTo(memoised);
+                backwards++;
+            }
+            firing += memoised.size();
+            hosts.put(id, new Host(next, view, facts));
+            evaluated++;
+        }
+        // the run raised conditions of several kinds, not an empty list compared with an empty list
+        assertThat(firing).isGreaterThan(evaluated / 2);
+        assertThat(backwards).isGreaterThan(1000);
+    }
+}
