@@ -681,7 +681,8 @@ final class IncrementalView {
                     out[i] = old;
                 } else {
                     policy = policy == null ? m.policy(rules) : policy;
-                    out[i] = P2pHazards.of(order[i], t, policy, m.dmaReports().get(order[i].key()).mappings());
+                    out[i] = P2pHazards.of(order[i], t, policy, m.dmaReports().get(order[i].key()).mappings(),
+                            host.getHostBridgeWindows());
                 }
                 all.addAll(out[i]);
             }
