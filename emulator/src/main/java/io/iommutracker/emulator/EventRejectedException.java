@@ -21,7 +21,9 @@ public final class EventRejectedException extends Exception {
     private final Reason reason;
 
     public EventRejectedException(Reason reason, String message) {
-        super(reason + ": " + message);
+        // a rejection is an expected outcome of telemetry, reported by its reason and message (it goes to the DLQ);
+        // a stack trace would say nothing more and costs more than applying most events
+        super(reason + ": " + message, null, false, false);
         this.reason = reason;
     }
 
