@@ -4,7 +4,9 @@
 #   2. the tracker: `./iommu-tracker run --bootstrap-servers ...` (real topology, exactly_once_v2, query API), started
 #      fresh for each run with API_JAVA_OPTS as its JVM options; its state (10,000 hosts) is kept between runs;
 #   3. OpenLoopLoad: GET /api/v1/hosts/{host}/groups over random hosts at a fixed rate, latency from each request's
-#      due time; then the tracker's GC pauses, long safepoints and CPU per thread during the run (JFR, ApiBenchJfr).
+#      due time, after 10 s of the same load that are not counted (JIT of both JVMs, connections); then the tracker's
+#      GC pauses, long safepoints and CPU per thread during the measured seconds (JFR, recording from the tracker's
+#      start with streams/bench/api-bench.jfc, dumped for the run's time window; summarised by ApiBenchJfr).
 # The first run loads the fleet (boot events of every host through the real topology: a few minutes).
 #   API_JAVA_OPTS="-Xmx2g -XX:+UseShenandoahGC" streams/bench/api-bench-procs.sh [rate] [seconds] [connections] [hosts]
 #   streams/bench/api-bench-procs.sh stop      # stops the broker
@@ -16,6 +18,7 @@ cd "$(dirname "$0")/../.."
 RATE="${1:-10000}"; SECS="${2:-30}"; CONNS="${3:-16}"; HOSTS="${4:-10000}"
 WORK="${API_BENCH_DIR:-/tmp/iommu-api-bench}"; KPORT="${API_BENCH_KAFKA_PORT:-19092}"; HPORT="${API_BENCH_HTTP_PORT:-18080}"
 OPTS="${API_JAVA_OPTS:--Xmx2g}"
+JFR_OPT="-XX:StartFlightRecording=name=apibench,settings=$(pwd)/streams/bench/api-bench.jfc,maxage=10m"
 AVRO="-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.iommutracker"
 CP="streams/target/test-classes:app/target/iommu-tracker-app-0.1.0-SNAPSHOT.jar:app/target/lib/*"
 mkdir -p "$WORK"
@@ -37,10 +40,10 @@ RUN_ARGS=(run --bootstrap-servers "127.0.0.1:$KPORT" --http-port "$HPORT" --data
 if [ -n "${API_BENCH_APP:-}" ]; then
   # what the launcher runs, from another build
   # shellcheck disable=SC2086
-  IOMMU_TRACKER_LOG_LEVEL=WARN java $OPTS $AVRO -cp "$API_BENCH_APP/iommu-tracker-app-0.1.0-SNAPSHOT.jar:$API_BENCH_APP/lib/*" \
+  IOMMU_TRACKER_LOG_LEVEL=WARN java $OPTS $JFR_OPT $AVRO -cp "$API_BENCH_APP/iommu-tracker-app-0.1.0-SNAPSHOT.jar:$API_BENCH_APP/lib/*" \
     io.iommutracker.app.Main "${RUN_ARGS[@]}" >"$WORK/tracker.log" 2>&1 &
 else
-  JAVA_OPTS="$OPTS" IOMMU_TRACKER_SKIP_BUILD=1 IOMMU_TRACKER_LOG_LEVEL=WARN ./iommu-tracker "${RUN_ARGS[@]}" >"$WORK/tracker.log" 2>&1 &
+  JAVA_OPTS="$OPTS $JFR_OPT" IOMMU_TRACKER_SKIP_BUILD=1 IOMMU_TRACKER_LOG_LEVEL=WARN ./iommu-tracker "${RUN_ARGS[@]}" >"$WORK/tracker.log" 2>&1 &
 fi
 TPID=$!
 trap 'kill $TPID 2>/dev/null; wait $TPID 2>/dev/null || true' EXIT
@@ -53,12 +56,14 @@ if [ ! -f "$WORK/loaded-$HOSTS" ]; then
 else
   java -Xmx512m $AVRO -cp "$CP" io.iommutracker.streams.api.ApiBenchLoader "127.0.0.1:$KPORT" "$HPORT" "$HOSTS" check
 fi
-# warm-up (JIT, caches), then the measured run under JFR
-java -Xmx256m -cp "$CP" io.iommutracker.streams.api.OpenLoopLoad "$HPORT" "$HOSTS" "$RATE" 10 "$CONNS" >/dev/null
-rm -f "$WORK/run.jfr"
-jcmd "$JPID" JFR.start name=apibench settings="$(pwd)/streams/bench/api-bench.jfc" >/dev/null
+# the tracker's own start-up work (restoring the other stores, first commits) is over before the load starts
+for _ in $(seq 120); do [ "$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$HPORT/health/ready")" = 200 ] && break; sleep 0.5; done
+sleep 5
 echo "API-BENCH-PROCS rate=$RATE seconds=$SECS connections=$CONNS hosts=$HOSTS tracker JVM: $OPTS ${API_BENCH_APP:+(build $API_BENCH_APP)}; $(uptime | sed 's/.*load/load/')"
-java -Xmx256m -cp "$CP" io.iommutracker.streams.api.OpenLoopLoad "$HPORT" "$HOSTS" "$RATE" "$SECS" "$CONNS"
-jcmd "$JPID" JFR.stop name=apibench filename="$WORK/run.jfr" >/dev/null
-java -cp "$CP" io.iommutracker.streams.api.ApiBenchJfr "$WORK/run.jfr"
+java -Xmx256m -cp "$CP" io.iommutracker.streams.api.OpenLoopLoad "$HPORT" "$HOSTS" "$RATE" "$SECS" "$CONNS" 10 | tee "$WORK/load.txt"
+# the measured window: the last SECS seconds before the generator printed
+end_ms="$(date +%s%3N)"
+rm -f "$WORK/run.jfr"
+jcmd "$JPID" JFR.dump name=apibench filename="$WORK/run.jfr" >/dev/null
+java -cp "$CP" io.iommutracker.streams.api.ApiBenchJfr "$WORK/run.jfr" "$((end_ms - SECS * 1000))" "$end_ms"
 echo "after: $(uptime | sed 's/.*load/load/')"

@@ -11,7 +11,7 @@ import org.apache.kafka.streams.state.HostInfo;
  * @param advertisedPort  the port of application.server
  * @param defaultMaxLagMs staleness a read accepts when the caller names none; negative = only the owning (active)
  *                        instance may answer
- * @param threads         request-handling threads
+ * @param threads         requests handled at once (each connection has its thread; this bounds the CPU-bound part)
  * @param cacheBytes      budget of the cache of rendered per-host answers (stored view plus answer bytes); 0 disables it
  */
 public record ApiConfig(String host, int port, String advertisedHost, int advertisedPort, long defaultMaxLagMs, int threads,
@@ -25,7 +25,7 @@ public record ApiConfig(String host, int port, String advertisedHost, int advert
      * and every read decodes and renders again (the bench then saturates both cores below 10,000 req/s).
      */
     public static final long DEFAULT_CACHE_BYTES = Math.max(64L << 20, Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8));
-    /** One request thread per core: requests are CPU-bound (store read, render), more threads only add switches. */
+    /** One request at a time per core: requests are CPU-bound (store read, render), more at once only add switches. */
     public static final int DEFAULT_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
     public ApiConfig {

@@ -15,7 +15,7 @@ import jdk.jfr.consumer.RecordingFile;
  * (count, total, longest, how many over 1 and 2 ms), safepoint operations over 1 ms, and CPU samples per thread kind,
  * which show what else competed with the request threads for the 2 cores.
  *
- * <p>Usage: {@code ApiBenchJfr recording.jfr}.
+ * <p>Usage: {@code ApiBenchJfr recording.jfr [fromEpochMs toEpochMs]}: only events that started in that window.
  */
 public final class ApiBenchJfr {
 
@@ -28,7 +28,13 @@ public final class ApiBenchJfr {
         Map<String, Integer> samples = new TreeMap<>();
         String gcName = "?";
         int totalSamples = 0;
+        long from = args.length > 2 ? Long.parseLong(args[1]) : Long.MIN_VALUE;
+        long to = args.length > 2 ? Long.parseLong(args[2]) : Long.MAX_VALUE;
         for (RecordedEvent e : RecordingFile.readAllEvents(Path.of(args[0]))) {
+            long at = e.getStartTime().toEpochMilli();
+            if (at < from || at > to) {
+                continue;
+            }
             switch (e.getEventType().getName()) {
                 case "jdk.GCPhasePause" -> pauses.add(e.getDuration());
                 case "jdk.GarbageCollection" -> gcName = e.getString("name");

@@ -23,7 +23,9 @@ import java.util.concurrent.locks.LockSupport;
  * delay: a high figure there means the tail is the machine's, not the server's) and the seconds of the run with the
  * most requests over 2 ms (to line up with GC pauses of the server).
  *
- * <p>Usage: {@code OpenLoopLoad port hosts rate seconds connections}. Loopback only; stops after {@code seconds}.
+ * <p>Usage: {@code OpenLoopLoad port hosts rate seconds connections [warmupSeconds]}. Loopback only; the first
+ * {@code warmupSeconds} (default 0) of the schedule run on the same connections but are not counted (this JVM's own
+ * JIT and the connections' set-up), then {@code seconds} are measured.
  */
 public final class OpenLoopLoad {
 
@@ -36,9 +38,12 @@ public final class OpenLoopLoad {
         int rate = Integer.parseInt(args[2]);
         int seconds = Integer.parseInt(args[3]);
         int conns = Integer.parseInt(args[4]);
-        long total = (long) rate * seconds;
+        int warmup = args.length > 5 ? Integer.parseInt(args[5]) : 0;
         long periodNs = TimeUnit.SECONDS.toNanos(1) / rate;
-        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+        long skip = (long) rate * warmup;
+        long total = (long) rate * seconds + skip;
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200) + skip * periodNs;
+        long first = start - skip * periodNs;
         long[][] lat = new long[conns][];
         long[][] wake = new long[conns][];
         long[] lastSent = new long[conns];
@@ -48,8 +53,9 @@ public final class OpenLoopLoad {
             int me = c;
             threads[c] = new Thread(() -> {
                 int n = (int) ((total - me + conns - 1) / conns);
-                long[] mine = new long[Math.max(0, n)];
-                long[] woke = new long[Math.max(0, n)];
+                int skipped = (int) ((skip - me + conns - 1) / conns);
+                long[] mine = new long[Math.max(0, n - skipped)];
+                long[] woke = new long[Math.max(0, n - skipped)];
                 Arrays.fill(woke, -1);
                 SplittableRandom rnd = new SplittableRandom(7 + me);
                 try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -57,15 +63,15 @@ public final class OpenLoopLoad {
                     OutputStream out = s.getOutputStream();
                     InputStream in = new BufferedInputStream(s.getInputStream(), 64 * 1024);
                     for (int i = 0; i < n; i++) {
-                        long due = start + (me + (long) i * conns) * periodNs;
+                        long due = first + (me + (long) i * conns) * periodNs;
                         long wait;
                         boolean idle = false;
                         while ((wait = due - System.nanoTime()) > 0) {
                             idle = true;
                             LockSupport.parkNanos(wait);
                         }
-                        if (idle) {
-                            woke[i] = System.nanoTime() - due;
+                        if (idle && i >= skipped) {
+                            woke[i - skipped] = System.nanoTime() - due;
                         }
                         String req = "GET /api/v1/hosts/" + String.format("host-%03d", rnd.nextInt(hosts))
                                 + "/groups HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
@@ -74,7 +80,9 @@ public final class OpenLoopLoad {
                         if (readResponse(in) != 200) {
                             errors[me]++;
                         }
-                        mine[i] = System.nanoTime() - due;
+                        if (i >= skipped) {
+                            mine[i - skipped] = System.nanoTime() - due;
+                        }
                         lastSent[me] = due;
                     }
                 } catch (IOException e) {
@@ -96,7 +104,7 @@ public final class OpenLoopLoad {
         for (int c = 0; c < conns; c++) {
             for (int i = 0; i < lat[c].length; i++) {
                 if (lat[c][i] > 2_000_000L) {
-                    long due = (c + (long) i * conns) * periodNs;
+                    long due = (c + (long) (i + (skip - c + conns - 1) / conns) * conns) * periodNs - skip * periodNs;
                     slowPerSecond[(int) Math.min(secs - 1, due / 1_000_000_000L)]++;
                 }
             }
