@@ -25,8 +25,11 @@ public record ApiConfig(String host, int port, String advertisedHost, int advert
      * and every read decodes and renders again (the bench then saturates both cores below 10,000 req/s).
      */
     public static final long DEFAULT_CACHE_BYTES = Math.max(64L << 20, Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8));
-    /** One request at a time per core: requests are CPU-bound (store read, render), more at once only add switches. */
-    public static final int DEFAULT_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
+    /**
+     * One request at a time per core: requests are CPU-bound (store read, render), more at once only add switches.
+     * The system property {@code iommu.api.threads} overrides it.
+     */
+    public static final int DEFAULT_THREADS = Integer.getInteger("iommu.api.threads", Math.max(2, Runtime.getRuntime().availableProcessors()));
 
     public ApiConfig {
         if (host == null || host.isBlank()) {

@@ -99,7 +99,7 @@ public final class OpenLoopLoad {
         long end = System.nanoTime();
         long lastDue = Arrays.stream(lastSent).max().orElse(start);
         // the seconds of the run with most slow answers, by due time
-        int secs = (int) ((end - start) / 1_000_000_000L) + 1;
+        int secs = (int) Math.max(1, (end - start) / 1_000_000_000L + 1);
         int[] slowPerSecond = new int[secs];
         for (int c = 0; c < conns; c++) {
             for (int i = 0; i < lat[c].length; i++) {
