@@ -1,7 +1,6 @@
 package io.iommutracker.streams.api;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.iommutracker.streams.engine.EmulatorEngine;
 import io.iommutracker.streams.engine.HostEngine;
 import java.io.IOException;
@@ -13,10 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Semaphore;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.slf4j.Logger;
@@ -34,16 +30,12 @@ public final class ApiServer implements AutoCloseable {
     private static final int MAX_BODY = 4 * 1024 * 1024;
     private static final byte[] NO_BODY = new byte[0];
 
-    static {
-        // the JDK server writes headers and body separately; with Nagle on, each keep-alive response then waits for the
-        // client's delayed ACK (~40 ms). Read once, when the first server is created.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
+    /** Connections served at once (a thread each); more are answered 503. */
+    static final int MAX_CONNECTIONS = 512;
 
-    private final HttpServer server;
-    private final ThreadPoolExecutor executor;
+    private final BlockingHttpServer server;
+    /** Requests handled at once: the CPU-bound part runs on at most {@code cfg.threads()} threads. */
+    private final Semaphore handling;
     private final Router router = new Router();
     private final ApiMetrics metrics = new ApiMetrics();
     private final LagTracker lags;
@@ -68,16 +60,8 @@ public final class ApiServer implements AutoCloseable {
             throw new IllegalStateException("streamed by the dispatcher");
         });
 
-        AtomicInteger n = new AtomicInteger();
-        this.executor = new ThreadPoolExecutor(cfg.threads(), cfg.threads(), 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(10_000), r -> {
-            Thread t = new Thread(r, "api-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
-        this.server = HttpServer.create(new InetSocketAddress(cfg.host(), cfg.port()), 1024);
-        server.setExecutor(executor);
-        server.createContext("/", this::dispatch);
-        server.start();
+        this.handling = new Semaphore(cfg.threads());
+        this.server = new BlockingHttpServer(new InetSocketAddress(cfg.host(), cfg.port()), 1024, MAX_CONNECTIONS, this::dispatch);
         log.info("query API listening on http://{}:{} (advertised as {})", cfg.host(), port(), cfg.applicationServer());
     }
 
@@ -100,7 +84,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** The port bound (the configured one, or the one picked for port 0). */
     public int port() {
-        return server.getAddress().getPort();
+        return server.address().getPort();
     }
 
     /** http://host:port of this server. */
@@ -114,6 +98,21 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void dispatch(HttpExchange ex) {
+        try {
+            handling.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ex.close();
+            return;
+        }
+        try {
+            handle(ex);
+        } finally {
+            handling.release();
+        }
+    }
+
+    private void handle(HttpExchange ex) {
         long t0 = System.nanoTime();
         String route = "unmatched";
         String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
@@ -183,8 +182,7 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         alertStream.close();
-        server.stop(0);
-        executor.shutdownNow();
+        server.close();
         lags.close();
         log.info("query API on port {} stopped", port());
     }

@@ -34,6 +34,7 @@ final class HostRouter {
     private final Forwarder forwarder;
     private final HostInfo self;
     private final long defaultMaxLagMs;
+    private final KeyOwners owners;
 
     HostRouter(KafkaStreams streams, LocalStores stores, LagTracker lags, Forwarder forwarder, HostInfo self, long defaultMaxLagMs) {
         this.streams = streams;
@@ -42,6 +43,7 @@ final class HostRouter {
         this.forwarder = forwarder;
         this.self = self;
         this.defaultMaxLagMs = defaultMaxLagMs;
+        this.owners = new KeyOwners(stores.generation(), this::lookup);
     }
 
     Response route(Request req, String host, LocalRead read) throws Exception {
@@ -114,7 +116,12 @@ final class HostRouter {
         return new Response(r.status(), r.contentType(), r.body(), h);
     }
 
+    /** The host's partition and instances, kept per host until the next rebalance ({@link KeyOwners}). */
     private KeyQueryMetadata metadata(String host) {
+        return owners.of(host);
+    }
+
+    private KeyQueryMetadata lookup(String host) {
         try {
             return streams.queryMetadataForKey(StoreNames.HOST_VIEWS, host, KEYS);
         } catch (RuntimeException e) {

@@ -37,10 +37,18 @@ final class LocalStores {
 
     private final KafkaStreams streams;
     private final RawViews raw;
+    private final MetadataGeneration generation;
 
     LocalStores(KafkaStreams streams) {
         this.streams = streams;
-        this.raw = new RawViews(streams);
+        // synchronized on Kafka Streams' metadata state: the read sees its latest rebuild
+        this.generation = new MetadataGeneration(() -> streams.streamsMetadataForStore(StoreNames.HOST_VIEWS));
+        this.raw = new RawViews(streams, generation);
+    }
+
+    /** The assignment generation the caches of the API are keyed by. */
+    MetadataGeneration generation() {
+        return generation;
     }
 
     /** The stored bytes of the host's latest view in the active copy of {@code partition}, undecoded (see {@link RawViews}). */

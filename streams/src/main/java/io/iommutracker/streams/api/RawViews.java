@@ -60,9 +60,12 @@ final class RawViews {
     };
 
     private final KafkaStreams streams;
+    private final ActiveStores active;
 
-    RawViews(KafkaStreams streams) {
+    RawViews(KafkaStreams streams, MetadataGeneration generation) {
         this.streams = streams;
+        this.active = new ActiveStores(generation, () -> streams.state() == KafkaStreams.State.RUNNING,
+                (name, p) -> lookup(name, p, true), System::nanoTime);
     }
 
     /**
@@ -251,9 +254,15 @@ final class RawViews {
 
     /**
      * The metered store object of this instance's copy of {@code partition}: only an active task of a RUNNING stream
-     * thread when {@code requireActive}; else any copy of a live thread (Kafka Streams' stale-store lookup).
+     * thread when {@code requireActive} (kept between reads by {@link ActiveStores}); else any copy of a live thread
+     * (Kafka Streams' stale-store lookup).
      */
     private StateStore local(String storeName, int partition, boolean requireActive) {
+        return requireActive ? active.get(storeName, partition) : lookup(storeName, partition, false);
+    }
+
+    /** As {@link #local}, asking Kafka Streams each time. */
+    private StateStore lookup(String storeName, int partition, boolean requireActive) {
         StoreQueryParameters<List<StateStore>> params = StoreQueryParameters.fromNameAndType(storeName, RAW).withPartition(partition);
         List<StateStore> stores;
         try {
