@@ -53,10 +53,14 @@ final class BlockingHttpServer implements AutoCloseable {
     private static final int MAX_LINE = 16 * 1024;
     private static final int MAX_HEADERS = 200;
     private static final int IDLE_TIMEOUT_MS = 60_000;
+    /** Once a request has begun, the rest of its head (and body) must arrive within this, so a slow client cannot keep
+     * a connection thread for the whole idle timeout per header line. */
+    static final int HEAD_TIMEOUT_MS = 10_000;
     private static final long UNREAD_BODY_LIMIT = 64 * 1024;
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US);
 
     private final ServerSocket socket;
+    private final int headTimeoutMs;
     private final Handler handler;
     private final ThreadPoolExecutor connections;
     private final Thread acceptor;
@@ -66,6 +70,12 @@ final class BlockingHttpServer implements AutoCloseable {
     private volatile String dateLine = "";
 
     BlockingHttpServer(InetSocketAddress address, int backlog, int maxConnections, Handler handler) throws IOException {
+        this(address, backlog, maxConnections, HEAD_TIMEOUT_MS, handler);
+    }
+
+    BlockingHttpServer(InetSocketAddress address, int backlog, int maxConnections, int headTimeoutMs, Handler handler)
+            throws IOException {
+        this.headTimeoutMs = headTimeoutMs;
         this.socket = new ServerSocket();
         socket.setReuseAddress(true);
         socket.bind(address, backlog);
@@ -122,6 +132,7 @@ final class BlockingHttpServer implements AutoCloseable {
             InputStream in = new BufferedInputStream(s.getInputStream(), 8192);
             OutputStream out = new BufferedOutputStream(s.getOutputStream(), 32 * 1024);
             while (!closed) {
+                s.setSoTimeout(IDLE_TIMEOUT_MS);
                 Exchange ex = read(s, in, out);
                 if (ex == null) {
                     return;
@@ -153,6 +164,7 @@ final class BlockingHttpServer implements AutoCloseable {
                 return null;
             }
         }
+        s.setSoTimeout(headTimeoutMs);
         String[] parts = line.split(" ");
         if (parts.length != 3 || !parts[2].startsWith("HTTP/1.")) {
             badRequest(out, "malformed request line");

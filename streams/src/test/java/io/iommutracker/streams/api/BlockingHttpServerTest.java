@@ -23,7 +23,11 @@ class BlockingHttpServerTest {
     private final BlockingHttpServer server;
 
     BlockingHttpServerTest() throws IOException {
-        server = new BlockingHttpServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50, 8, ex -> {
+        server = echoServer(BlockingHttpServer.HEAD_TIMEOUT_MS);
+    }
+
+    private static BlockingHttpServer echoServer(int headTimeoutMs) throws IOException {
+        return new BlockingHttpServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50, 8, headTimeoutMs, ex -> {
             try {
                 byte[] in;
                 try (InputStream body = ex.getRequestBody()) {
@@ -102,6 +106,24 @@ class BlockingHttpServerTest {
             s.getOutputStream().write("NONSENSE\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             String all = new String(readAll(s.getInputStream()), StandardCharsets.ISO_8859_1);
             assertThat(all).startsWith("HTTP/1.1 400 ").contains("malformed request line");
+        }
+    }
+
+    @Test
+    void dropsAClientThatStopsHalfwayThroughARequestHeadButKeepsAnIdleOne() throws Exception {
+        try (BlockingHttpServer quick = echoServer(300);
+             Socket idle = new Socket(InetAddress.getLoopbackAddress(), quick.address().getPort());
+             Socket slow = new Socket(InetAddress.getLoopbackAddress(), quick.address().getPort())) {
+            idle.getOutputStream().write("GET /1 HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            slow.getOutputStream().write("GET /2 HTTP/1.1\r\nHost: h\r\n".getBytes(StandardCharsets.US_ASCII));
+            slow.setSoTimeout(30_000);
+            // the half-sent head is cut off (end of stream, no answer) once its head timeout passes
+            assertThat(slow.getInputStream().read()).isEqualTo(-1);
+            // the idle keep-alive connection waited as long, between requests, and still gets its second answer
+            idle.getOutputStream().write("GET /3 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String all = new String(readAll(idle.getInputStream()), StandardCharsets.ISO_8859_1);
+            assertThat(all).contains("GET /1  x-a=null").contains("GET /3  x-a=null");
         }
     }
 
