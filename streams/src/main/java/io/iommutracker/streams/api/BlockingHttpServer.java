@@ -503,19 +503,6 @@ final class BlockingHttpServer implements AutoCloseable {
             return n;
         }
 
-        @Override
-        public long skip(long n) throws IOException {
-            long skipped = 0;
-            byte[] buf = new byte[4096];
-            while (skipped < n && remaining > 0) {
-                int r = read(buf, 0, (int) Math.min(buf.length, n - skipped));
-                if (r < 0) {
-                    break;
-                }
-                skipped += r;
-            }
-            return skipped;
-        }
 
         @Override
         public void close() {
@@ -578,19 +565,6 @@ final class BlockingHttpServer implements AutoCloseable {
             return n;
         }
 
-        @Override
-        public long skip(long n) throws IOException {
-            long skipped = 0;
-            byte[] buf = new byte[4096];
-            while (skipped < n) {
-                int r = read(buf, 0, (int) Math.min(buf.length, n - skipped));
-                if (r < 0) {
-                    break;
-                }
-                skipped += r;
-            }
-            return skipped;
-        }
 
         @Override
         public void close() {
