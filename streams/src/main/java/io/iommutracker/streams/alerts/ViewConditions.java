@@ -46,6 +46,13 @@ final class ViewConditions {
     private List<List<Condition>> perDevice;
     private List<P2pHazard> hazards;
     private List<Condition> p2p;
+    /** The kernel group of each device of {@link #byBdf}, in its order, as last evaluated. */
+    private Integer[] kernelGroupOf;
+    /** Each device's place in {@link #live} / {@link #kernel} (the group listing it), or {@link #SEVERAL}. */
+    private Map<String, Integer> liveAt;
+    private Map<String, Integer> kernelAt;
+    /** A device listed by more than one group. */
+    private static final int SEVERAL = -2;
 
     private ViewConditions(String hostId) {
         this.hostId = hostId;
@@ -63,21 +70,31 @@ final class ViewConditions {
         List<DeviceView> nd = view.getDevices();
         List<DeviceView> od = devices;
         List<List<Condition>> oldPer = perDevice;
-        if (!first && nd != od) {
+        // when the devices kept their places, the positions whose view changed (the others need not be read at all)
+        boolean[] changedAt = null;
+        if (!first && nd == od) {
+            changedAt = new boolean[nd.size()];
+        } else if (!first) {
             boolean aligned = nd.size() == od.size();
+            changedAt = new boolean[nd.size()];
             for (int i = 0; i < nd.size() && aligned; i++) {
                 DeviceView a = od.get(i);
                 DeviceView b = nd.get(i);
                 if (a != b) {
                     aligned = a.getBdf().equals(b.getBdf());
                     changed.add(b.getBdf());
+                    changedAt[i] = true;
                 }
             }
             if (aligned) {
-                for (String bdf : changed) {
-                    replace(bdf, nd);
+                // in place: the map lists the devices in the list's order
+                for (int i = 0; i < nd.size(); i++) {
+                    if (changedAt[i]) {
+                        byBdf.put(nd.get(i).getBdf(), nd.get(i));
+                    }
                 }
             } else {
+                changedAt = null;
                 // devices came or went: a new map, and the old per-device conditions found by address
                 Map<String, DeviceView> was = byBdf;
                 Map<String, List<Condition>> perWas = new HashMap<>();
@@ -119,11 +136,13 @@ final class ViewConditions {
                 byBdf.put(d.getBdf(), d);
             }
             allChanged = true;
+            changedAt = null;
         }
         // a reserved-region conflict needs the device in its owner's report: only devices a changed report names
         // (before or after) can gain or lose one when the reports change
-        Set<String> reportChanged = new HashSet<>(changed);
+        Set<String> reportChanged = changed;
         if (!first && f.dma() != facts.dma()) {
+            reportChanged = new HashSet<>(changed);
             reportedDevices(facts.dma(), f.dma(), reportChanged);
         }
         boolean scalarsChanged = first || f.isolatedMsi() != facts.isolatedMsi()
@@ -132,70 +151,136 @@ final class ViewConditions {
         // live groups: isolation and stale-group rules
         List<GroupView> nl = view.getLiveGroups();
         int[] oldLive = positions(first ? null : live, nl);
+        boolean[] liveTouched = allChanged ? null : touched(liveAt, changed, live.size());
         List<List<Condition>> iso = new ArrayList<>(nl.size());
         List<List<Condition>> st = new ArrayList<>(nl.size());
         for (int j = 0; j < nl.size(); j++) {
             GroupView g = nl.get(j);
             int at = oldLive[j];
-            if (!allChanged && at >= 0 && !touches(g, changed)) {
+            if (!allChanged && at >= 0 && !(liveTouched == null ? touches(g, changed) : liveTouched[at])) {
                 iso.add(isolation.get(at));
                 st.add(stale.get(at));
                 continue;
             }
             List<Condition> a = new ArrayList<>(0);
             AlertRules.isolation(hostId, g, byBdf, a);
-            iso.add(a);
+            iso.add(a.isEmpty() ? List.of() : a);
             List<Condition> b = new ArrayList<>(0);
             AlertRules.staleGroup(hostId, g, byBdf, b);
-            st.add(b);
+            st.add(b.isEmpty() ? List.of() : b);
         }
+        liveAt = first ? members(nl) : members(liveAt, live, nl, oldLive);
 
         // kernel groups: reserved-region conflicts
         List<GroupView> nk = view.getKernelGroups();
         int[] oldKernel = positions(first ? null : kernel, nk);
+        boolean[] kernelTouched = allChanged ? null : touched(kernelAt, reportChanged, kernel.size());
         List<List<Condition>> res = new ArrayList<>(nk.size());
         for (int j = 0; j < nk.size(); j++) {
             GroupView g = nk.get(j);
             int at = oldKernel[j];
-            if (!allChanged && at >= 0 && !touches(g, reportChanged)) {
+            if (!allChanged && at >= 0 && !(kernelTouched == null ? touches(g, reportChanged) : kernelTouched[at])) {
                 res.add(reserved.get(at));
                 continue;
             }
             List<Condition> c = new ArrayList<>(0);
             AlertRules.reservedConflicts(hostId, g, byBdf, f, c);
-            res.add(c);
+            res.add(c.isEmpty() ? List.of() : c);
         }
+        kernelAt = first ? members(nk) : members(kernelAt, kernel, nk, oldKernel);
+        // the kernel groups by id, and (when only some places changed) the ids whose group is another object now
         Map<Integer, GroupView> nkById = kernelById;
-        if (first || nk != kernel) {
-            nkById = new HashMap<>();
-            for (GroupView g : nk) {
-                nkById.put(g.getId(), g);
+        Set<Integer> regrouped = null;
+        if (!first && nk != kernel) {
+            if (kernelById.size() == kernel.size() && samePlaces(kernel, nk, oldKernel)) {
+                regrouped = new HashSet<>();
+                for (int j = 0; j < nk.size(); j++) {
+                    if (oldKernel[j] != j) {
+                        regrouped.add(kernel.get(j).getId());
+                        regrouped.add(nk.get(j).getId());
+                    }
+                }
+                nkById = new HashMap<>(kernelById);
+                for (int j = 0; j < nk.size(); j++) {
+                    if (oldKernel[j] != j) {
+                        nkById.remove(kernel.get(j).getId(), kernel.get(j));
+                    }
+                }
+                for (int j = 0; j < nk.size(); j++) {
+                    if (oldKernel[j] != j) {
+                        nkById.put(nk.get(j).getId(), nk.get(j));
+                    }
+                }
+                if (nkById.size() != nk.size()) {
+                    // an id listed twice: build it afresh, last listing wins
+                    nkById = byId(nk);
+                    regrouped = null;
+                }
+            } else {
+                nkById = byId(nk);
             }
+        } else if (first) {
+            nkById = byId(nk);
         }
 
         // devices: require-direct, unsafe-MSI, bypass, over the map's order (by address, as first listed)
         List<List<Condition>> per = new ArrayList<>(byBdf.size());
-        int i = 0;
-        for (DeviceView d : byBdf.values()) {
-            Integer kg = d.getKernelGroup();
-            boolean same = !allChanged && !scalarsChanged && oldPer.get(i) != null
-                    && (changed.isEmpty() || !changed.contains(d.getBdf()));
-            if (same && nk != kernel && kg != null) {
-                same = kernelById.get(kg) == nkById.get(kg);
+        Integer[] kgOf = new Integer[byBdf.size()];
+        boolean reuseAll = !allChanged && !scalarsChanged && changedAt != null && kernelGroupOf != null
+                && kernelGroupOf.length == kgOf.length && (nk == kernel || regrouped != null);
+        if (reuseAll) {
+            // devices in place: an unchanged device view is not read, its kernel group is the one kept from last time
+            int i = 0;
+            for (Map.Entry<String, DeviceView> e : byBdf.entrySet()) {
+                Integer kg;
+                boolean same = !changedAt[i] && oldPer.get(i) != null;
+                DeviceView d = null;
+                if (same) {
+                    kg = kernelGroupOf[i];
+                    if (kg != null && regrouped != null && !regrouped.isEmpty()) {
+                        same = !regrouped.contains(kg);
+                    }
+                } else {
+                    d = e.getValue();
+                    kg = d.getKernelGroup();
+                }
+                kgOf[i] = kg;
+                if (same) {
+                    per.add(oldPer.get(i));
+                } else {
+                    if (d == null) {
+                        d = e.getValue();
+                    }
+                    List<Condition> c = new ArrayList<>(0);
+                    AlertRules.device(hostId, d, kg == null ? null : nkById.get(kg), f, c);
+                    per.add(c.isEmpty() ? List.of() : c);
+                }
+                i++;
             }
-            if (same) {
-                per.add(oldPer.get(i));
-            } else {
-                List<Condition> c = new ArrayList<>(0);
-                AlertRules.device(hostId, d, kg == null ? null : nkById.get(kg), f, c);
-                per.add(c);
+        } else {
+            int i = 0;
+            for (DeviceView d : byBdf.values()) {
+                Integer kg = d.getKernelGroup();
+                kgOf[i] = kg;
+                boolean same = !allChanged && !scalarsChanged && oldPer.get(i) != null
+                        && (changed.isEmpty() || !changed.contains(d.getBdf()));
+                if (same && nk != kernel && kg != null) {
+                    same = kernelById.get(kg) == nkById.get(kg);
+                }
+                if (same) {
+                    per.add(oldPer.get(i));
+                } else {
+                    List<Condition> c = new ArrayList<>(0);
+                    AlertRules.device(hostId, d, kg == null ? null : nkById.get(kg), f, c);
+                    per.add(c.isEmpty() ? List.of() : c);
+                }
+                i++;
             }
-            i++;
         }
 
-        // peer-to-peer hazards: few, made again whenever they or a device changed
+        // peer-to-peer hazards: few, made again when they changed or a device they name (with an overlap) did
         List<Condition> hz;
-        if (!first && !allChanged && changed.isEmpty() && view.getHazards() == hazards) {
+        if (!first && !allChanged && view.getHazards() == hazards && !namesAny(hazards, changed)) {
             hz = p2p;
         } else if (view.getHazards().isEmpty()) {
             hz = List.of();
@@ -208,6 +293,7 @@ final class ViewConditions {
         devices = nd;
         kernel = nk;
         kernelById = nkById;
+        kernelGroupOf = kgOf;
         live = nl;
         isolation = iso;
         stale = st;
@@ -222,6 +308,105 @@ final class ViewConditions {
         addAll(out, res);
         addAll(out, per);
         out.addAll(hz);
+        return out;
+    }
+
+    /** Whether a hazard that can raise a condition (one with an overlap) names a device in {@code changed}. */
+    private static boolean namesAny(List<P2pHazard> hazards, Set<String> changed) {
+        if (changed.isEmpty()) {
+            return false;
+        }
+        for (P2pHazard h : hazards) {
+            if (h.getOverlap() != null && changed.contains(h.getDevice())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Map<Integer, GroupView> byId(List<GroupView> groups) {
+        Map<Integer, GroupView> out = new HashMap<>();
+        for (GroupView g : groups) {
+            out.put(g.getId(), g);
+        }
+        return out;
+    }
+
+    /** Same size, and every group that is not the very same object as before sits where it was (nothing moved). */
+    private static boolean samePlaces(List<GroupView> before, List<GroupView> now, int[] at) {
+        if (before.size() != now.size()) {
+            return false;
+        }
+        for (int j = 0; j < at.length; j++) {
+            if (at[j] >= 0 && at[j] != j) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Where each device is listed among {@code groups} (its group's place), or {@link #SEVERAL}. */
+    private static Map<String, Integer> members(List<GroupView> groups) {
+        Map<String, Integer> out = new HashMap<>();
+        for (int j = 0; j < groups.size(); j++) {
+            for (String bdf : groups.get(j).getDevices()) {
+                Integer was = out.putIfAbsent(bdf, j);
+                if (was != null && was != j) {
+                    out.put(bdf, SEVERAL);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@link #members(List)} of {@code now}, made from the one of {@code before} when only some places hold another
+     * group (the others are the very same objects, with the same members).
+     */
+    private static Map<String, Integer> members(Map<String, Integer> was, List<GroupView> before, List<GroupView> now,
+                                                int[] at) {
+        if (before == now) {
+            return was;
+        }
+        if (!samePlaces(before, now, at)) {
+            return members(now);
+        }
+        for (int j = 0; j < at.length; j++) {
+            if (at[j] != j) {
+                for (String bdf : before.get(j).getDevices()) {
+                    was.remove(bdf, j);
+                }
+            }
+        }
+        for (int j = 0; j < at.length; j++) {
+            if (at[j] != j) {
+                for (String bdf : now.get(j).getDevices()) {
+                    Integer old = was.putIfAbsent(bdf, j);
+                    if (old != null && old != j) {
+                        was.put(bdf, SEVERAL);
+                    }
+                }
+            }
+        }
+        return was;
+    }
+
+    /**
+     * The places (in the groups {@code where} was made from) of the groups listing a device of {@code changed}; null
+     * when a device is listed several times (then every group is checked by its members).
+     */
+    private static boolean[] touched(Map<String, Integer> where, Set<String> changed, int groups) {
+        boolean[] out = new boolean[groups];
+        for (String bdf : changed) {
+            Integer j = where.get(bdf);
+            if (j == null) {
+                continue;
+            }
+            if (j.intValue() == SEVERAL) {
+                return null;
+            }
+            out[j] = true;
+        }
         return out;
     }
 
@@ -249,15 +434,6 @@ final class ViewConditions {
                 if (a != null) {
                     out.addAll(a.devices());
                 }
-            }
-        }
-    }
-
-    /** The previous device map with the changed device views of {@code now} put in, at the same places. */
-    private void replace(String bdf, List<DeviceView> now) {
-        for (DeviceView d : now) {
-            if (d.getBdf().equals(bdf)) {
-                byBdf.put(bdf, d);
             }
         }
     }
