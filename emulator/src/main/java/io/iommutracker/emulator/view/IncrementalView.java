@@ -370,8 +370,9 @@ final class IncrementalView {
          */
         private boolean anchors(boolean[] eligible, long[] anchor, int[] kernelOf) {
             boolean changed = p == null || structural || k.highWater() != p.model.kernelGroups().highWater();
-            boolean[] dCluster = new boolean[n];
-            if (p != null && m.liveClusters() != p.model.liveClusters()) {
+            // made only when some cluster representative may have changed
+            boolean[] dCluster = p != null && m.liveClusters() != p.model.liveClusters() ? new boolean[n] : null;
+            if (dCluster != null) {
                 m.liveClusters().changedRepresentatives(p.model.liveClusters(), key -> {
                     Device d = t.deviceAt(key);
                     if (d != null) {
@@ -383,13 +384,14 @@ final class IncrementalView {
             for (int i = 0; i < n; i++) {
                 changed |= dKernel[i];
                 int f = from[i];
-                if (f >= 0 && !dDevice[i] && !dChain[i] && !dCluster[i]) {
+                boolean cluster = dCluster != null && dCluster[i];
+                if (f >= 0 && !dDevice[i] && !dChain[i] && !cluster) {
                     eligible[i] = p.eligible[f];
                     anchor[i] = p.anchor[f];
                     continue;
                 }
                 eligible[i] = Platforms.eligible(m.host(), order[i]);
-                if (eligible[i] && f >= 0 && p.eligible[f] && !dHardware[i] && !dChain[i] && !dCluster[i]) {
+                if (eligible[i] && f >= 0 && p.eligible[f] && !dHardware[i] && !dChain[i] && !cluster) {
                     anchor[i] = p.anchor[f];
                 } else if (eligible[i]) {
                     if (groups == null) {
@@ -473,7 +475,7 @@ final class IncrementalView {
                 if (old != null && old.facts().equals(f)) {
                     continue;
                 }
-                GroupView gv = HostViewBuilder.groupView(host, id, devs, rs, f.regions());
+                GroupView gv = HostViewBuilder.groupView(host, id, f.devices(), rs, f.regions());
                 List<GroupIova> iova = HostViewBuilder.usableIova(host, f);
                 if (old != null) {
                     gv = gv.equals(old.view()) ? old.view() : gv;
@@ -637,13 +639,13 @@ final class IncrementalView {
         }
 
         private GroupView liveView(int id, int[] members, List<Region>[] regs) {
-            List<Device> devs = new ArrayList<>(members.length);
+            List<String> names = new ArrayList<>(members.length);
             List<List<Region>> rs = new ArrayList<>(members.length);
             for (int i : members) {
-                devs.add(order[i]);
+                names.add(order[i].bdf().toString());
                 rs.add(regs[i]);
             }
-            return HostViewBuilder.groupView(host, id, devs, rs, ReservedRegions.forGroup(rs));
+            return HostViewBuilder.groupView(host, id, names, rs, ReservedRegions.forGroup(rs));
         }
 
         // ------------------------------------------------------------ devices and hazards

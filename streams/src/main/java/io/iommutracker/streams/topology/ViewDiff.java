@@ -95,9 +95,9 @@ public final class ViewDiff {
 
     private record Ctx(String host, long seq, Instant at, List<IommuChange> out) {
         void emit(ViewKind view, ChangeKind kind, Set<Integer> groups, Set<String> devices, List<String> before, List<String> after) {
-            out.add(IommuChange.newBuilder().setHostId(host).setSequence(seq).setAt(at).setView(view).setKind(kind)
-                    .setGroups(List.copyOf(new TreeSet<>(groups))).setDevices(List.copyOf(new TreeSet<>(devices)))
-                    .setBefore(before).setAfter(after).build());
+            // the constructor: every field is set, which a builder would validate and flag one by one
+            out.add(new IommuChange(host, seq, at, view, kind, List.copyOf(new TreeSet<>(groups)),
+                    List.copyOf(new TreeSet<>(devices)), before, after));
         }
     }
 
