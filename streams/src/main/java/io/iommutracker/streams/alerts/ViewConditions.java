@@ -48,11 +48,11 @@ final class ViewConditions {
     private List<Condition> p2p;
     /** The kernel group of each device of {@link #byBdf}, in its order, as last evaluated. */
     private Integer[] kernelGroupOf;
-    /** Each device's place in {@link #live} / {@link #kernel} (the group listing it), or {@link #SEVERAL}. */
-    private Map<String, Integer> liveAt;
-    private Map<String, Integer> kernelAt;
-    /** A device listed by more than one group. */
-    private static final int SEVERAL = -2;
+    /** The group of {@link #live} / {@link #kernel} listing each device, or {@link #SEVERAL}. */
+    private Map<String, GroupView> liveAt;
+    private Map<String, GroupView> kernelAt;
+    /** Stands for the group of a device listed by more than one group. */
+    private static final GroupView SEVERAL = new GroupView();
 
     private ViewConditions(String hostId) {
         this.hostId = hostId;
@@ -151,13 +151,13 @@ final class ViewConditions {
         // live groups: isolation and stale-group rules
         List<GroupView> nl = view.getLiveGroups();
         int[] oldLive = positions(first ? null : live, nl);
-        boolean[] liveTouched = allChanged ? null : touched(liveAt, changed, live.size());
+        List<GroupView> liveTouched = allChanged ? null : touched(liveAt, changed);
         List<List<Condition>> iso = new ArrayList<>(nl.size());
         List<List<Condition>> st = new ArrayList<>(nl.size());
         for (int j = 0; j < nl.size(); j++) {
             GroupView g = nl.get(j);
             int at = oldLive[j];
-            if (!allChanged && at >= 0 && !(liveTouched == null ? touches(g, changed) : liveTouched[at])) {
+            if (!allChanged && at >= 0 && !(liveTouched == null ? touches(g, changed) : holds(liveTouched, g))) {
                 iso.add(isolation.get(at));
                 st.add(stale.get(at));
                 continue;
@@ -174,12 +174,12 @@ final class ViewConditions {
         // kernel groups: reserved-region conflicts
         List<GroupView> nk = view.getKernelGroups();
         int[] oldKernel = positions(first ? null : kernel, nk);
-        boolean[] kernelTouched = allChanged ? null : touched(kernelAt, reportChanged, kernel.size());
+        List<GroupView> kernelTouched = allChanged ? null : touched(kernelAt, reportChanged);
         List<List<Condition>> res = new ArrayList<>(nk.size());
         for (int j = 0; j < nk.size(); j++) {
             GroupView g = nk.get(j);
             int at = oldKernel[j];
-            if (!allChanged && at >= 0 && !(kernelTouched == null ? touches(g, reportChanged) : kernelTouched[at])) {
+            if (!allChanged && at >= 0 && !(kernelTouched == null ? touches(g, reportChanged) : holds(kernelTouched, g))) {
                 res.add(reserved.get(at));
                 continue;
             }
@@ -345,69 +345,84 @@ final class ViewConditions {
         return true;
     }
 
-    /** Where each device is listed among {@code groups} (its group's place), or {@link #SEVERAL}. */
-    private static Map<String, Integer> members(List<GroupView> groups) {
-        Map<String, Integer> out = new HashMap<>();
-        for (int j = 0; j < groups.size(); j++) {
-            for (String bdf : groups.get(j).getDevices()) {
-                Integer was = out.putIfAbsent(bdf, j);
-                if (was != null && was != j) {
-                    out.put(bdf, SEVERAL);
-                }
-            }
+    /** The group listing each device of {@code groups}, or {@link #SEVERAL}. */
+    private static Map<String, GroupView> members(List<GroupView> groups) {
+        Map<String, GroupView> out = new HashMap<>();
+        for (GroupView g : groups) {
+            add(out, g);
         }
         return out;
     }
 
+    private static void add(Map<String, GroupView> out, GroupView g) {
+        for (String bdf : g.getDevices()) {
+            GroupView was = out.putIfAbsent(bdf, g);
+            if (was != null && was != g) {
+                out.put(bdf, SEVERAL);
+            }
+        }
+    }
+
     /**
-     * {@link #members(List)} of {@code now}, made from the one of {@code before} when only some places hold another
-     * group (the others are the very same objects, with the same members).
+     * {@link #members(List)} of {@code now}, made from the one of {@code before}: a group that is the very same object
+     * in both lists has the same members, wherever it moved; only the groups that went or came are read.
      */
-    private static Map<String, Integer> members(Map<String, Integer> was, List<GroupView> before, List<GroupView> now,
-                                                int[] at) {
+    private static Map<String, GroupView> members(Map<String, GroupView> was, List<GroupView> before, List<GroupView> now,
+                                                  int[] at) {
         if (before == now) {
             return was;
         }
-        if (!samePlaces(before, now, at)) {
-            return members(now);
+        boolean[] kept = new boolean[before.size()];
+        for (int a : at) {
+            if (a >= 0) {
+                kept[a] = true;
+            }
         }
-        for (int j = 0; j < at.length; j++) {
-            if (at[j] != j) {
-                for (String bdf : before.get(j).getDevices()) {
-                    was.remove(bdf, j);
+        for (int i = 0; i < kept.length; i++) {
+            // (a group listed twice may be kept at its other place)
+            if (!kept[i] && !holds(now, before.get(i))) {
+                GroupView g = before.get(i);
+                for (String bdf : g.getDevices()) {
+                    if (was.get(bdf) == g) {
+                        was.remove(bdf);
+                    }
                 }
             }
         }
         for (int j = 0; j < at.length; j++) {
-            if (at[j] != j) {
-                for (String bdf : now.get(j).getDevices()) {
-                    Integer old = was.putIfAbsent(bdf, j);
-                    if (old != null && old != j) {
-                        was.put(bdf, SEVERAL);
-                    }
-                }
+            if (at[j] < 0) {
+                add(was, now.get(j));
             }
         }
         return was;
     }
 
     /**
-     * The places (in the groups {@code where} was made from) of the groups listing a device of {@code changed}; null
-     * when a device is listed several times (then every group is checked by its members).
+     * The groups (of the list {@code where} was made from) listing a device of {@code changed}; null when a device
+     * is listed several times (then every group is checked by its members).
      */
-    private static boolean[] touched(Map<String, Integer> where, Set<String> changed, int groups) {
-        boolean[] out = new boolean[groups];
+    private static List<GroupView> touched(Map<String, GroupView> where, Set<String> changed) {
+        List<GroupView> out = new ArrayList<>(changed.size());
         for (String bdf : changed) {
-            Integer j = where.get(bdf);
-            if (j == null) {
-                continue;
-            }
-            if (j.intValue() == SEVERAL) {
+            GroupView g = where.get(bdf);
+            if (g == SEVERAL) {
                 return null;
             }
-            out[j] = true;
+            if (g != null) {
+                out.add(g);
+            }
         }
         return out;
+    }
+
+    /** By identity: group views compare by content otherwise. */
+    private static boolean holds(List<GroupView> groups, GroupView g) {
+        for (GroupView x : groups) {
+            if (x == g) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Most pieces hold no condition: adding an empty list would still copy it. */
