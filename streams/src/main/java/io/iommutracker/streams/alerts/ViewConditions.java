@@ -46,13 +46,6 @@ final class ViewConditions {
     private List<List<Condition>> perDevice;
     private List<P2pHazard> hazards;
     private List<Condition> p2p;
-    /** The kernel group of each device of {@link #byBdf}, in its order, as last evaluated. */
-    private Integer[] kernelGroupOf;
-    /** The group of {@link #live} / {@link #kernel} listing each device, or {@link #SEVERAL}. */
-    private Map<String, GroupView> liveAt;
-    private Map<String, GroupView> kernelAt;
-    /** Stands for the group of a device listed by more than one group. */
-    private static final GroupView SEVERAL = new GroupView();
 
     private ViewConditions(String hostId) {
         this.hostId = hostId;
@@ -70,31 +63,21 @@ final class ViewConditions {
         List<DeviceView> nd = view.getDevices();
         List<DeviceView> od = devices;
         List<List<Condition>> oldPer = perDevice;
-        // when the devices kept their places, the positions whose view changed (the others need not be read at all)
-        boolean[] changedAt = null;
-        if (!first && nd == od) {
-            changedAt = new boolean[nd.size()];
-        } else if (!first) {
+        if (!first && nd != od) {
             boolean aligned = nd.size() == od.size();
-            changedAt = new boolean[nd.size()];
             for (int i = 0; i < nd.size() && aligned; i++) {
                 DeviceView a = od.get(i);
                 DeviceView b = nd.get(i);
                 if (a != b) {
                     aligned = a.getBdf().equals(b.getBdf());
                     changed.add(b.getBdf());
-                    changedAt[i] = true;
                 }
             }
             if (aligned) {
-                // in place: the map lists the devices in the list's order
-                for (int i = 0; i < nd.size(); i++) {
-                    if (changedAt[i]) {
-                        byBdf.put(nd.get(i).getBdf(), nd.get(i));
-                    }
+                for (String bdf : changed) {
+                    replace(bdf, nd);
                 }
             } else {
-                changedAt = null;
                 // devices came or went: a new map, and the old per-device conditions found by address
                 Map<String, DeviceView> was = byBdf;
                 Map<String, List<Condition>> perWas = new HashMap<>();
@@ -136,13 +119,11 @@ final class ViewConditions {
                 byBdf.put(d.getBdf(), d);
             }
             allChanged = true;
-            changedAt = null;
         }
         // a reserved-region conflict needs the device in its owner's report: only devices a changed report names
         // (before or after) can gain or lose one when the reports change
-        Set<String> reportChanged = changed;
+        Set<String> reportChanged = new HashSet<>(changed);
         if (!first && f.dma() != facts.dma()) {
-            reportChanged = new HashSet<>(changed);
             reportedDevices(facts.dma(), f.dma(), reportChanged);
         }
         boolean scalarsChanged = first || f.isolatedMsi() != facts.isolatedMsi()
@@ -151,131 +132,65 @@ final class ViewConditions {
         // live groups: isolation and stale-group rules
         List<GroupView> nl = view.getLiveGroups();
         int[] oldLive = positions(first ? null : live, nl);
-        List<GroupView> liveTouched = allChanged ? null : touched(liveAt, changed);
         List<List<Condition>> iso = new ArrayList<>(nl.size());
         List<List<Condition>> st = new ArrayList<>(nl.size());
         for (int j = 0; j < nl.size(); j++) {
             GroupView g = nl.get(j);
             int at = oldLive[j];
-            if (!allChanged && at >= 0 && !(liveTouched == null ? touches(g, changed) : holds(liveTouched, g))) {
+            if (!allChanged && at >= 0 && !touches(g, changed)) {
                 iso.add(isolation.get(at));
                 st.add(stale.get(at));
                 continue;
             }
             List<Condition> a = new ArrayList<>(0);
             AlertRules.isolation(hostId, g, byBdf, a);
-            iso.add(a.isEmpty() ? List.of() : a);
+            iso.add(a);
             List<Condition> b = new ArrayList<>(0);
             AlertRules.staleGroup(hostId, g, byBdf, b);
-            st.add(b.isEmpty() ? List.of() : b);
+            st.add(b);
         }
-        liveAt = first ? members(nl) : members(liveAt, live, nl, oldLive);
 
         // kernel groups: reserved-region conflicts
         List<GroupView> nk = view.getKernelGroups();
         int[] oldKernel = positions(first ? null : kernel, nk);
-        List<GroupView> kernelTouched = allChanged ? null : touched(kernelAt, reportChanged);
         List<List<Condition>> res = new ArrayList<>(nk.size());
         for (int j = 0; j < nk.size(); j++) {
             GroupView g = nk.get(j);
             int at = oldKernel[j];
-            if (!allChanged && at >= 0 && !(kernelTouched == null ? touches(g, reportChanged) : holds(kernelTouched, g))) {
+            if (!allChanged && at >= 0 && !touches(g, reportChanged)) {
                 res.add(reserved.get(at));
                 continue;
             }
             List<Condition> c = new ArrayList<>(0);
             AlertRules.reservedConflicts(hostId, g, byBdf, f, c);
-            res.add(c.isEmpty() ? List.of() : c);
+            res.add(c);
         }
-        kernelAt = first ? members(nk) : members(kernelAt, kernel, nk, oldKernel);
-        // the kernel groups by id, and (when only some places changed) the ids whose group is another object now
         Map<Integer, GroupView> nkById = kernelById;
-        Set<Integer> regrouped = null;
-        if (!first && nk != kernel) {
-            if (kernelById.size() == kernel.size() && samePlaces(kernel, nk, oldKernel)) {
-                regrouped = new HashSet<>();
-                for (int j = 0; j < nk.size(); j++) {
-                    if (oldKernel[j] != j) {
-                        regrouped.add(kernel.get(j).getId());
-                        regrouped.add(nk.get(j).getId());
-                    }
-                }
-                nkById = new HashMap<>(kernelById);
-                for (int j = 0; j < nk.size(); j++) {
-                    if (oldKernel[j] != j) {
-                        nkById.remove(kernel.get(j).getId(), kernel.get(j));
-                    }
-                }
-                for (int j = 0; j < nk.size(); j++) {
-                    if (oldKernel[j] != j) {
-                        nkById.put(nk.get(j).getId(), nk.get(j));
-                    }
-                }
-                if (nkById.size() != nk.size()) {
-                    // an id listed twice: build it afresh, last listing wins
-                    nkById = byId(nk);
-                    regrouped = null;
-                }
-            } else {
-                nkById = byId(nk);
+        if (first || nk != kernel) {
+            nkById = new HashMap<>();
+            for (GroupView g : nk) {
+                nkById.put(g.getId(), g);
             }
-        } else if (first) {
-            nkById = byId(nk);
         }
 
         // devices: require-direct, unsafe-MSI, bypass, over the map's order (by address, as first listed)
         List<List<Condition>> per = new ArrayList<>(byBdf.size());
-        Integer[] kgOf = new Integer[byBdf.size()];
-        boolean reuseAll = !allChanged && !scalarsChanged && changedAt != null && kernelGroupOf != null
-                && kernelGroupOf.length == kgOf.length && (nk == kernel || regrouped != null);
-        if (reuseAll) {
-            // devices in place: an unchanged device view is not read, its kernel group is the one kept from last time
-            int i = 0;
-            for (Map.Entry<String, DeviceView> e : byBdf.entrySet()) {
-                Integer kg;
-                boolean same = !changedAt[i] && oldPer.get(i) != null;
-                DeviceView d = null;
-                if (same) {
-                    kg = kernelGroupOf[i];
-                    if (kg != null && regrouped != null && !regrouped.isEmpty()) {
-                        same = !regrouped.contains(kg);
-                    }
-                } else {
-                    d = e.getValue();
-                    kg = d.getKernelGroup();
-                }
-                kgOf[i] = kg;
-                if (same) {
-                    per.add(oldPer.get(i));
-                } else {
-                    if (d == null) {
-                        d = e.getValue();
-                    }
-                    List<Condition> c = new ArrayList<>(0);
-                    AlertRules.device(hostId, d, kg == null ? null : nkById.get(kg), f, c);
-                    per.add(c.isEmpty() ? List.of() : c);
-                }
-                i++;
+        int i = 0;
+        for (DeviceView d : byBdf.values()) {
+            Integer kg = d.getKernelGroup();
+            boolean same = !allChanged && !scalarsChanged && oldPer.get(i) != null
+                    && (changed.isEmpty() || !changed.contains(d.getBdf()));
+            if (same && nk != kernel && kg != null) {
+                same = kernelById.get(kg) == nkById.get(kg);
             }
-        } else {
-            int i = 0;
-            for (DeviceView d : byBdf.values()) {
-                Integer kg = d.getKernelGroup();
-                kgOf[i] = kg;
-                boolean same = !allChanged && !scalarsChanged && oldPer.get(i) != null
-                        && (changed.isEmpty() || !changed.contains(d.getBdf()));
-                if (same && nk != kernel && kg != null) {
-                    same = kernelById.get(kg) == nkById.get(kg);
-                }
-                if (same) {
-                    per.add(oldPer.get(i));
-                } else {
-                    List<Condition> c = new ArrayList<>(0);
-                    AlertRules.device(hostId, d, kg == null ? null : nkById.get(kg), f, c);
-                    per.add(c.isEmpty() ? List.of() : c);
-                }
-                i++;
+            if (same) {
+                per.add(oldPer.get(i));
+            } else {
+                List<Condition> c = new ArrayList<>(0);
+                AlertRules.device(hostId, d, kg == null ? null : nkById.get(kg), f, c);
+                per.add(c);
             }
+            i++;
         }
 
         // peer-to-peer hazards: few, made again when they changed or a device they name (with an overlap) did
@@ -293,7 +208,6 @@ final class ViewConditions {
         devices = nd;
         kernel = nk;
         kernelById = nkById;
-        kernelGroupOf = kgOf;
         live = nl;
         isolation = iso;
         stale = st;
@@ -324,107 +238,6 @@ final class ViewConditions {
         return false;
     }
 
-    private static Map<Integer, GroupView> byId(List<GroupView> groups) {
-        Map<Integer, GroupView> out = new HashMap<>();
-        for (GroupView g : groups) {
-            out.put(g.getId(), g);
-        }
-        return out;
-    }
-
-    /** Same size, and every group that is not the very same object as before sits where it was (nothing moved). */
-    private static boolean samePlaces(List<GroupView> before, List<GroupView> now, int[] at) {
-        if (before.size() != now.size()) {
-            return false;
-        }
-        for (int j = 0; j < at.length; j++) {
-            if (at[j] >= 0 && at[j] != j) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The group listing each device of {@code groups}, or {@link #SEVERAL}. */
-    private static Map<String, GroupView> members(List<GroupView> groups) {
-        Map<String, GroupView> out = new HashMap<>();
-        for (GroupView g : groups) {
-            add(out, g);
-        }
-        return out;
-    }
-
-    private static void add(Map<String, GroupView> out, GroupView g) {
-        for (String bdf : g.getDevices()) {
-            GroupView was = out.putIfAbsent(bdf, g);
-            if (was != null && was != g) {
-                out.put(bdf, SEVERAL);
-            }
-        }
-    }
-
-    /**
-     * {@link #members(List)} of {@code now}, made from the one of {@code before}: a group that is the very same object
-     * in both lists has the same members, wherever it moved; only the groups that went or came are read.
-     */
-    private static Map<String, GroupView> members(Map<String, GroupView> was, List<GroupView> before, List<GroupView> now,
-                                                  int[] at) {
-        if (before == now) {
-            return was;
-        }
-        boolean[] kept = new boolean[before.size()];
-        for (int a : at) {
-            if (a >= 0) {
-                kept[a] = true;
-            }
-        }
-        for (int i = 0; i < kept.length; i++) {
-            // (a group listed twice may be kept at its other place)
-            if (!kept[i] && !holds(now, before.get(i))) {
-                GroupView g = before.get(i);
-                for (String bdf : g.getDevices()) {
-                    if (was.get(bdf) == g) {
-                        was.remove(bdf);
-                    }
-                }
-            }
-        }
-        for (int j = 0; j < at.length; j++) {
-            if (at[j] < 0) {
-                add(was, now.get(j));
-            }
-        }
-        return was;
-    }
-
-    /**
-     * The groups (of the list {@code where} was made from) listing a device of {@code changed}; null when a device
-     * is listed several times (then every group is checked by its members).
-     */
-    private static List<GroupView> touched(Map<String, GroupView> where, Set<String> changed) {
-        List<GroupView> out = new ArrayList<>(changed.size());
-        for (String bdf : changed) {
-            GroupView g = where.get(bdf);
-            if (g == SEVERAL) {
-                return null;
-            }
-            if (g != null) {
-                out.add(g);
-            }
-        }
-        return out;
-    }
-
-    /** By identity: group views compare by content otherwise. */
-    private static boolean holds(List<GroupView> groups, GroupView g) {
-        for (GroupView x : groups) {
-            if (x == g) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Most pieces hold no condition: adding an empty list would still copy it. */
     private static void addAll(List<Condition> out, List<List<Condition>> pieces) {
         for (List<Condition> p : pieces) {
@@ -449,6 +262,15 @@ final class ViewConditions {
                 if (a != null) {
                     out.addAll(a.devices());
                 }
+            }
+        }
+    }
+
+    /** The previous device map with the changed device views of {@code now} put in, at the same places. */
+    private void replace(String bdf, List<DeviceView> now) {
+        for (DeviceView d : now) {
+            if (d.getBdf().equals(bdf)) {
+                byBdf.put(bdf, d);
             }
         }
     }
