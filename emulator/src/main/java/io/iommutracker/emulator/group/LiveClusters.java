@@ -66,14 +66,50 @@ public final class LiveClusters {
         byBus.diff(other.byBus, bus -> {
             int[] now = byBus.get(bus);
             int[] was = other.byBus.get(bus);
-            int[] repNow = reps(now);
-            int[] repWas = reps(was);
-            for (int devfn = 0; devfn < 256; devfn++) {
-                if (repNow[devfn] != repWas[devfn]) {
-                    changed.accept((bus << 8) | devfn);
+            if (!ascending(now) || !ascending(was)) {
+                int[] repNow = reps(now);
+                int[] repWas = reps(was);
+                for (int devfn = 0; devfn < 256; devfn++) {
+                    if (repNow[devfn] != repWas[devfn]) {
+                        changed.accept((bus << 8) | devfn);
+                    }
+                }
+                return;
+            }
+            // both in devfn order: one merge walk, by ascending devfn (a devfn only one side has differs)
+            int a = 0;
+            int b = 0;
+            int na = now == null ? 0 : now.length;
+            int nb = was == null ? 0 : was.length;
+            while (a < na || b < nb) {
+                int da = a < na ? now[a] >>> 8 : 256;
+                int db = b < nb ? was[b] >>> 8 : 256;
+                if (da == db) {
+                    if ((now[a] & 0xff) != (was[b] & 0xff)) {
+                        changed.accept((bus << 8) | da);
+                    }
+                    a++;
+                    b++;
+                } else if (da < db) {
+                    changed.accept((bus << 8) | da);
+                    a++;
+                } else {
+                    changed.accept((bus << 8) | db);
+                    b++;
                 }
             }
         });
+    }
+
+    private static boolean ascending(int[] packed) {
+        if (packed != null) {
+            for (int i = 1; i < packed.length; i++) {
+                if (packed[i] >>> 8 <= packed[i - 1] >>> 8) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** devfn -> representative devfn, -1 for a devfn not on the bus. */

@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -230,20 +231,26 @@ public final class HostViewBuilder {
     }
 
     static GroupView groupView(HostDescribed host, int id, List<Device> devs, List<List<Region>> regs, List<Region> regions) {
-        List<ResvRegion> rs = new ArrayList<>();
-        boolean direct = false;
+        List<String> names = new ArrayList<>(devs.size());
+        devs.forEach(d -> names.add(d.bdf().toString()));
+        return groupView(host, id, names, regs, regions);
+    }
+
+    /** As {@link #groupView(HostDescribed, int, List, List, List)}, with the devices' names already made. */
+    static GroupView groupView(HostDescribed host, int id, Collection<String> names, List<List<Region>> regs,
+                               List<Region> regions) {
+        List<ResvRegion> rs = new ArrayList<>(regions.size());
         for (Region r : regions) {
             rs.add(new ResvRegion(r.start(), r.end(), r.type()));
         }
+        boolean direct = false;
         for (List<Region> dr : regs) {
             for (Region r : dr) {
                 direct |= r.type() == ResvType.DIRECT;
             }
         }
-        List<String> names = new ArrayList<>();
-        devs.forEach(d -> names.add(d.bdf().toString()));
-        return GroupView.newBuilder().setId(id).setDevices(names).setReservedRegions(rs).setRequireDirect(direct)
-                .setIsolatedMsi(host.getIsolatedMsi()).build();
+        // the constructor: a builder would validate and flag every field, all of which are set here
+        return new GroupView(id, new ArrayList<>(names), rs, direct, host.getIsolatedMsi());
     }
 
     /** The usable IOVA of one kernel group, per API that has a device of the group. */
@@ -251,16 +258,24 @@ public final class HostViewBuilder {
         List<GroupIova> mine = new ArrayList<>();
         for (AssignApi api : AssignApi.values()) {
             OwnerKind kind = api == AssignApi.VFIO ? OwnerKind.VFIO : OwnerKind.IOMMUFD;
-            if (f.owners().values().stream().anyMatch(o -> o.getKind() == kind)) {
+            if (anyOwned(f, kind)) {
                 mine.add(new GroupIova(f.groupId(), api, Assignment.usableIova(host, List.of(f), api)));
             }
         }
         return mine;
     }
 
+    private static boolean anyOwned(GroupFacts f, OwnerKind kind) {
+        for (Owner o : f.owners().values()) {
+            if (o.getKind() == kind) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static DeviceView deviceView(Device d, String name, int kg, Integer lg, List<Verdict> verdicts) {
-        return DeviceView.newBuilder().setBdf(name).setKernelGroup(kg < 0 ? null : kg).setLiveGroup(lg)
-                .setDriver(d.info().getDriver()).setOwner(owner(d)).setVerdicts(verdicts).build();
+        return new DeviceView(name, kg < 0 ? null : kg, lg, d.info().getDriver(), owner(d), verdicts);
     }
 
     static Owner owner(Device d) {

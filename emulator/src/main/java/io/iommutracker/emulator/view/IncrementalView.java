@@ -28,11 +28,8 @@ import io.iommutracker.emulator.vfio.GroupFacts;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -373,8 +370,9 @@ final class IncrementalView {
          */
         private boolean anchors(boolean[] eligible, long[] anchor, int[] kernelOf) {
             boolean changed = p == null || structural || k.highWater() != p.model.kernelGroups().highWater();
-            boolean[] dCluster = new boolean[n];
-            if (p != null && m.liveClusters() != p.model.liveClusters()) {
+            // made only when some cluster representative may have changed
+            boolean[] dCluster = p != null && m.liveClusters() != p.model.liveClusters() ? new boolean[n] : null;
+            if (dCluster != null) {
                 m.liveClusters().changedRepresentatives(p.model.liveClusters(), key -> {
                     Device d = t.deviceAt(key);
                     if (d != null) {
@@ -386,13 +384,14 @@ final class IncrementalView {
             for (int i = 0; i < n; i++) {
                 changed |= dKernel[i];
                 int f = from[i];
-                if (f >= 0 && !dDevice[i] && !dChain[i] && !dCluster[i]) {
+                boolean cluster = dCluster != null && dCluster[i];
+                if (f >= 0 && !dDevice[i] && !dChain[i] && !cluster) {
                     eligible[i] = p.eligible[f];
                     anchor[i] = p.anchor[f];
                     continue;
                 }
                 eligible[i] = Platforms.eligible(m.host(), order[i]);
-                if (eligible[i] && f >= 0 && p.eligible[f] && !dHardware[i] && !dChain[i] && !dCluster[i]) {
+                if (eligible[i] && f >= 0 && p.eligible[f] && !dHardware[i] && !dChain[i] && !cluster) {
                     anchor[i] = p.anchor[f];
                 } else if (eligible[i]) {
                     if (groups == null) {
@@ -476,7 +475,7 @@ final class IncrementalView {
                 if (old != null && old.facts().equals(f)) {
                     continue;
                 }
-                GroupView gv = HostViewBuilder.groupView(host, id, devs, rs, f.regions());
+                GroupView gv = HostViewBuilder.groupView(host, id, f.devices(), rs, f.regions());
                 List<GroupIova> iova = HostViewBuilder.usableIova(host, f);
                 if (old != null) {
                     gv = gv.equals(old.view()) ? old.view() : gv;
@@ -503,44 +502,82 @@ final class IncrementalView {
          */
         private LiveGroup[] regroup(boolean[] eligible, long[] anchor, int[] kernelOf, List<Region>[] regs, int[] liveOf,
                                     int[] liveSlot) {
-            Map<Long, List<Integer>> byAnchor = new LinkedHashMap<>();
+            // group the eligible devices by anchor, groups in order of their first device (probe order), without
+            // boxing: an open-addressing table from anchor to group slot
+            int[] slotOf = new int[n];
+            int groupCount = 0;
+            int cap = Integer.highestOneBit(Math.max(4, n) * 2) * 2;
+            long[] keys = new long[cap];
+            int[] slots = new int[cap];
+            Arrays.fill(slots, -1);
             for (int i = 0; i < n; i++) {
                 liveOf[i] = NO_GROUP;
                 liveSlot[i] = -1;
-                if (eligible[i]) {
-                    byAnchor.computeIfAbsent(anchor[i], a -> new ArrayList<>(4)).add(i);
+                slotOf[i] = -1;
+                if (!eligible[i]) {
+                    continue;
                 }
+                long a = anchor[i];
+                int h = Long.hashCode(a * 0x9E3779B97F4A7C15L) & (cap - 1);
+                while (slots[h] >= 0 && keys[h] != a) {
+                    h = (h + 1) & (cap - 1);
+                }
+                if (slots[h] < 0) {
+                    keys[h] = a;
+                    slots[h] = groupCount++;
+                }
+                slotOf[i] = slots[h];
             }
-            List<List<Integer>> groups = new ArrayList<>(byAnchor.values());
-            int[][] visit = new int[groups.size()][];
-            for (int g = 0; g < groups.size(); g++) {
-                int min = Integer.MAX_VALUE;
-                for (int i : groups.get(g)) {
+            int[] size = new int[groupCount];
+            int[] min = new int[groupCount];
+            Arrays.fill(min, Integer.MAX_VALUE);
+            for (int i = 0; i < n; i++) {
+                int g = slotOf[i];
+                if (g >= 0) {
+                    size[g]++;
                     if (kernelOf[i] >= 0) {
-                        min = Math.min(min, kernelOf[i]);
+                        min[g] = Math.min(min[g], kernelOf[i]);
                     }
                 }
-                visit[g] = new int[] {min, g};
             }
-            Arrays.sort(visit, (a, b) -> a[0] != b[0] ? Integer.compare(a[0], b[0]) : Integer.compare(a[1], b[1]));
-            Map<Integer, LiveGroup> before = new HashMap<>();
-            if (p != null) {
-                for (LiveGroup g : p.live) {
-                    before.put(g.id(), g);
+            int[][] groups = new int[groupCount][];
+            for (int g = 0; g < groupCount; g++) {
+                groups[g] = new int[size[g]];
+                size[g] = 0;
+            }
+            for (int i = 0; i < n; i++) {
+                int g = slotOf[i];
+                if (g >= 0) {
+                    groups[g][size[g]++] = i;
                 }
             }
-            Set<Integer> taken = new HashSet<>();
+            // visit by (smallest kernel id, first device): both non-negative, packed into one sortable long
+            long[] visit = new long[groupCount];
+            for (int g = 0; g < groupCount; g++) {
+                visit[g] = ((long) min[g] << 32) | g;
+            }
+            Arrays.sort(visit);
+            // the previous live groups by id: (id << 32 | place), sorted
+            long[] before = new long[p == null ? 0 : p.live.length];
+            for (int j = 0; j < before.length; j++) {
+                before[j] = ((long) p.live[j].id() << 32) | j;
+            }
+            Arrays.sort(before);
             int fresh = k.highWater();
-            LiveGroup[] out = new LiveGroup[visit.length];
-            for (int s = 0; s < visit.length; s++) {
-                int[] o = visit[s];
-                int id = o[0] != Integer.MAX_VALUE && taken.add(o[0]) ? o[0] : fresh++;
-                int[] members = groups.get(o[1]).stream().mapToInt(Integer::intValue).toArray();
+            int lastMin = -1;
+            LiveGroup[] out = new LiveGroup[groupCount];
+            for (int s = 0; s < groupCount; s++) {
+                int m = (int) (visit[s] >>> 32);
+                int g = (int) visit[s];
+                // visited by ascending smallest id: that id was taken already iff the previous group had it too
+                int id = m != Integer.MAX_VALUE && m != lastMin ? m : fresh++;
+                lastMin = m;
+                int[] members = groups[g];
                 for (int i : members) {
                     liveOf[i] = id;
                     liveSlot[i] = s;
                 }
-                LiveGroup old = before.get(id);
+                LiveGroup old = previousLive(before, id);
                 if (old != null && sameMembers(old.members(), members, regs)) {
                     out[s] = Arrays.equals(old.members(), members) ? old : new LiveGroup(id, members, old.view());
                 } else {
@@ -548,6 +585,26 @@ final class IncrementalView {
                 }
             }
             return out;
+        }
+
+        /** The previous live group with this id (the last listed, as a map filled in order would keep), or null. */
+        private LiveGroup previousLive(long[] before, int id) {
+            LiveGroup found = null;
+            int lo = 0;
+            int hi = before.length - 1;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                int at = (int) (before[mid] >>> 32);
+                if (at < id) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            for (int j = lo; j < before.length && (int) (before[j] >>> 32) == id; j++) {
+                found = p.live[(int) before[j]];
+            }
+            return found;
         }
 
         /** Whether a previous group had exactly these devices, in this order, with the same regions. */
@@ -582,13 +639,13 @@ final class IncrementalView {
         }
 
         private GroupView liveView(int id, int[] members, List<Region>[] regs) {
-            List<Device> devs = new ArrayList<>(members.length);
+            List<String> names = new ArrayList<>(members.length);
             List<List<Region>> rs = new ArrayList<>(members.length);
             for (int i : members) {
-                devs.add(order[i]);
+                names.add(order[i].bdf().toString());
                 rs.add(regs[i]);
             }
-            return HostViewBuilder.groupView(host, id, devs, rs, ReservedRegions.forGroup(rs));
+            return HostViewBuilder.groupView(host, id, names, rs, ReservedRegions.forGroup(rs));
         }
 
         // ------------------------------------------------------------ devices and hazards

@@ -193,9 +193,9 @@ final class ViewConditions {
             i++;
         }
 
-        // peer-to-peer hazards: few, made again whenever they or a device changed
+        // peer-to-peer hazards: few, made again when they changed or a device they name (with an overlap) did
         List<Condition> hz;
-        if (!first && !allChanged && changed.isEmpty() && view.getHazards() == hazards) {
+        if (!first && !allChanged && view.getHazards() == hazards && !namesAny(hazards, changed)) {
             hz = p2p;
         } else if (view.getHazards().isEmpty()) {
             hz = List.of();
@@ -223,6 +223,19 @@ final class ViewConditions {
         addAll(out, per);
         out.addAll(hz);
         return out;
+    }
+
+    /** Whether a hazard that can raise a condition (one with an overlap) names a device in {@code changed}. */
+    private static boolean namesAny(List<P2pHazard> hazards, Set<String> changed) {
+        if (changed.isEmpty()) {
+            return false;
+        }
+        for (P2pHazard h : hazards) {
+            if (h.getOverlap() != null && changed.contains(h.getDevice())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Most pieces hold no condition: adding an empty list would still copy it. */

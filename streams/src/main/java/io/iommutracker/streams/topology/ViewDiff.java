@@ -95,9 +95,9 @@ public final class ViewDiff {
 
     private record Ctx(String host, long seq, Instant at, List<IommuChange> out) {
         void emit(ViewKind view, ChangeKind kind, Set<Integer> groups, Set<String> devices, List<String> before, List<String> after) {
-            out.add(IommuChange.newBuilder().setHostId(host).setSequence(seq).setAt(at).setView(view).setKind(kind)
-                    .setGroups(List.copyOf(new TreeSet<>(groups))).setDevices(List.copyOf(new TreeSet<>(devices)))
-                    .setBefore(before).setAfter(after).build());
+            // the constructor: every field is set, which a builder would validate and flag one by one
+            out.add(new IommuChange(host, seq, at, view, kind, List.copyOf(new TreeSet<>(groups)),
+                    List.copyOf(new TreeSet<>(devices)), before, after));
         }
     }
 
@@ -202,6 +202,20 @@ public final class ViewDiff {
     }
 
     private static void iova(Ctx ctx, List<GroupIova> beforeList, List<GroupIova> afterList) {
+        if (beforeList.size() == afterList.size() && uniqueKeys(beforeList) && uniqueKeys(afterList)) {
+            // one entry per group and API on each side: an entry shared in place is that key's entry on both
+            // sides, which the comparison below skips anyway (the emulator shares every unchanged entry)
+            List<GroupIova> b = new ArrayList<>();
+            List<GroupIova> a = new ArrayList<>();
+            for (int i = 0; i < beforeList.size(); i++) {
+                if (beforeList.get(i) != afterList.get(i)) {
+                    b.add(beforeList.get(i));
+                    a.add(afterList.get(i));
+                }
+            }
+            beforeList = b;
+            afterList = a;
+        }
         Map<String, GroupIova> before = new TreeMap<>();
         for (GroupIova g : beforeList) {
             before.put(g.getGroup() + "/" + g.getApi(), g);
@@ -229,7 +243,28 @@ public final class ViewDiff {
     }
 
     private static List<String> prefixed(String key, List<String> ranges) {
-        return ranges.stream().map(r -> key.substring(key.indexOf('/') + 1) + " " + r).toList();
+        String api = key.substring(key.indexOf('/') + 1) + " ";
+        String[] out = new String[ranges.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = api.concat(ranges.get(i));
+        }
+        return List.of(out);
+    }
+
+    /** Whether no group and API is listed twice. */
+    private static boolean uniqueKeys(List<GroupIova> list) {
+        long[] keys = new long[list.size()];
+        for (int i = 0; i < keys.length; i++) {
+            GroupIova g = list.get(i);
+            keys[i] = ((long) g.getGroup() << 8) | g.getApi().ordinal();
+        }
+        java.util.Arrays.sort(keys);
+        for (int i = 1; i < keys.length; i++) {
+            if (keys[i] == keys[i - 1]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static List<String> ranges(GroupIova g) {

@@ -54,8 +54,9 @@ class EngineBench {
             double secs = r.nanos / 1e9;
             log.info("engine round {}: {} events in {} s = {} events/s ({} changes, {} conditions)", round, events.size(),
                     String.format("%.2f", secs), String.format("%.0f", events.size() / secs), r.changes, r.conditions);
-            System.out.printf("engine round %d: %.0f events/s, %.0f events/cpu-s (%d changes, %d conditions)%n", round,
-                    events.size() / secs, events.size() / (r.cpuNanos / 1e9), r.changes, r.conditions);
+            System.out.printf("engine round %d: %.0f events/s, %.0f events/cpu-s, %d B/event (%d changes, %d conditions)%n",
+                    round, events.size() / secs, events.size() / (r.cpuNanos / 1e9), r.allocated / events.size(),
+                    r.changes, r.conditions);
             StringBuilder sizes = new StringBuilder("  per host size (devices: events, us/event):");
             for (int b = 0; b < SIZES.length; b++) {
                 if (r.bucketEvents[b] > 0) {
@@ -75,6 +76,8 @@ class EngineBench {
         long cpuNanos;
         long changes;
         long conditions;
+        /** Bytes this thread allocated: steadier than time on a shared machine, and the broker shares the GC. */
+        long allocated;
         final long[] bucketEvents = new long[SIZES.length];
         final long[] bucketNanos = new long[SIZES.length];
     }
@@ -87,6 +90,8 @@ class EngineBench {
         Map<String, Host> hosts = new HashMap<>();
         Result r = new Result();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean alloc = (com.sun.management.ThreadMXBean) threads;
+        long bytes0 = alloc.getCurrentThreadAllocatedBytes();
         long cpu0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         long last = t0;
@@ -127,6 +132,7 @@ class EngineBench {
         }
         r.nanos = System.nanoTime() - t0;
         r.cpuNanos = threads.getCurrentThreadCpuTime() - cpu0;
+        r.allocated = alloc.getCurrentThreadAllocatedBytes() - bytes0;
         return r;
     }
 
