@@ -74,7 +74,8 @@ public final class LoadDriver {
      * One topology's throughput phase: events/s (wall clock) and the CPU time its client threads (stream thread, producer
      * and consumer I/O threads; not the broker) spent per event, which other processes on the machine do not inflate.
      */
-    public record Rate(double eventsPerSecond, double cpuMicrosPerEvent) {
+    public record Rate(double eventsPerSecond, double cpuMicrosPerEvent, String appId, long events,
+                       LoadDriverWrites writes) {
     }
 
     public record Figures(Rate tracker, Rate passthrough, double latencyRate, Latency trackerAlertLatency,
@@ -105,6 +106,14 @@ public final class LoadDriver {
                             + " | passthrough p50 %.0f ms p99 %.0f ms (%d records)%n", latencyRate,
                     trackerAlertLatency.p50(), trackerAlertLatency.p99(), trackerAlertLatency.samples(),
                     passthroughLatency.p50(), passthroughLatency.p99(), passthroughLatency.samples());
+            List<String> skip = List.of(Topics.TELEMETRY.name());
+            tracker.writes().print(out, "tracker", tracker.appId(), tracker.events(), skip);
+            passthrough.writes().print(out, "passthrough", passthrough.appId(), passthrough.events(), skip);
+            out.printf("bytes per event  tracker %.0f | passthrough %.0f | ratio %.2f%n",
+                    tracker.writes().totalBytes(skip) / (double) tracker.events(),
+                    passthrough.writes().totalBytes(skip) / (double) passthrough.events(),
+                    tracker.writes().totalBytes(skip) / (double) tracker.events()
+                            / (passthrough.writes().totalBytes(skip) / (double) passthrough.events()));
         }
     }
 
@@ -210,6 +219,7 @@ public final class LoadDriver {
     /** Events/s between the warm-up mark and the end of the preloaded range, from the application's committed offsets. */
     private Rate throughput(Topology topology, String appId, long start, long end) throws Exception {
         long warm = start + (long) ((end - start) * options.warmup());
+        LoadDriverWrites before = LoadDriverWrites.snapshot(admin);
         KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId));
         try {
             streams.start();
@@ -230,7 +240,11 @@ public final class LoadDriver {
                 if (c >= end) {
                     double secs = (now - t0) / 1e9;
                     long events = Math.max(1, c - c0);
-                    return new Rate(events / Math.max(secs, 1e-3), (clientCpuNanos(appId) - cpu0) / 1e3 / events);
+                    double cpu = (clientCpuNanos(appId) - cpu0) / 1e3 / events;
+                    // the broker's appends may trail the committed offsets by a moment: let them land
+                    Thread.sleep(500);
+                    return new Rate(events / Math.max(secs, 1e-3), cpu, appId, end - start,
+                            LoadDriverWrites.snapshot(admin).since(before));
                 }
                 Thread.sleep(50);
             }
