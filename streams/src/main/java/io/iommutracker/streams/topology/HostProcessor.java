@@ -109,10 +109,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         long flushedAt;
         /** Wall-clock time of the last event processed (not rebuilt): a host quiet for a resolution is flushed. */
         long lastEventWall;
-        /** The tail since the checkpoint as stored (or to store), its entry count, and whether the store has one. */
-        byte[] tail;
+        /** Entries in the tail since the checkpoint (the next one's slot) and their bytes. */
         int tailEntries;
-        boolean tailStored;
+        int tailBytes;
     }
 
     HostProcessor(HostEngine engine, Duration silentTimeout, Duration viewResolution, int workingCopies) {
@@ -145,10 +144,18 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             context.schedule(Duration.ofMillis(resolution), PunctuationType.WALL_CLOCK_TIME, this::flushPending);
         }
         // a tail left by the previous owner of this task (crash, rebalance) holds events whose checkpoint and view
-        // are not written yet: rebuild those hosts now, the first punctuation writes them
+        // are not written yet: rebuild those hosts now, the first punctuation writes them. A host has a tail when its
+        // first slot chains from its checkpoint (slots of older tails stay in the store until overwritten).
         List<String> tailed = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = tails.all()) {
-            it.forEachRemaining(kv -> tailed.add(kv.key));
+            it.forEachRemaining(kv -> {
+                if (HostTail.slotOf(kv.key) == 0) {
+                    byte[] checkpoint = states.get(HostTail.hostOf(kv.key));
+                    if (checkpoint != null && HostTail.chains(kv.value, HostRecord.sequenceOf(checkpoint))) {
+                        tailed.add(HostTail.hostOf(kv.key));
+                    }
+                }
+            });
         }
         tailed.forEach(this::live);
     }
@@ -257,15 +264,15 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             live.view = view;
             live.viewPublished = false;
         }
-        if (live.checkpointSequence < 0 || live.tailEntries >= TAIL_EVENTS || live.tail.length >= TAIL_BYTES
+        if (live.checkpointSequence < 0 || live.tailEntries >= TAIL_EVENTS || live.tailBytes >= TAIL_BYTES
                 || resolution <= 0 || at - live.flushedAt >= resolution) {
             flush(host, live);
         } else {
-            live.tail = HostTail.append(live.tail, new HostTail.Entry(last, live.lastSequence, at, gap, false, firing,
+            byte[] entry = HostTail.encode(new HostTail.Entry(last, live.lastSequence, at, gap, false, firing,
                     view.getSequence(), view.getUpdatedAt().toEpochMilli(), applied, record.value()));
+            tails.put(HostTail.key(host, live.tailEntries), entry);
             live.tailEntries++;
-            live.tailStored = true;
-            tails.put(host, live.tail);
+            live.tailBytes += entry.length;
             pending.putIfAbsent(host, live.lastEventWall);
         }
     }
@@ -300,37 +307,29 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         l.firing = r.firing();
         l.checkpointSequence = r.lastSequence();
         l.flushedAt = r.lastEventAt();
-        l.tail = HostTail.empty(r.lastSequence());
         long viewSeq = r.viewSequence();
         long viewAt = r.viewAt();
-        byte[] tail = tails.get(host);
-        if (tail != null) {
-            l.tailStored = true;
-            HostTail.Decoded d = HostTail.decode(tail);
-            if (d.checkpointSequence() != r.lastSequence()) {
-                log.warn("host {}: ignoring a tail that follows checkpoint {}, not {}", host, d.checkpointSequence(),
-                        r.lastSequence());
-            } else {
-                for (HostTail.Entry e : d.entries()) {
-                    if (e.previousSequence() != l.lastSequence) {
-                        log.warn("host {}: tail breaks at sequence {} (expected after {})", host, e.lastSequence(),
-                                l.lastSequence);
-                        break;
-                    }
-                    if (e.applied()) {
-                        replay(host, l, e.event());
-                    }
-                    l.lastSequence = e.lastSequence();
-                    l.lastEventAt = e.lastEventAt();
-                    l.gap = e.gap();
-                    l.silent = e.silent();
-                    l.firing = e.firing();
-                    viewSeq = e.viewSequence();
-                    viewAt = e.viewAt();
-                    l.tail = HostTail.append(l.tail, e);
-                    l.tailEntries++;
-                }
+        // slot after slot while each entry follows the state so far: the first that does not is an older tail's
+        for (int n = 0; n < TAIL_EVENTS; n++) {
+            byte[] slot = tails.get(HostTail.key(host, n));
+            if (!HostTail.chains(slot, l.lastSequence)) {
+                break;
             }
+            HostTail.Entry e = HostTail.decode(slot);
+            if (e.applied()) {
+                replay(host, l, e.event());
+            }
+            l.lastSequence = e.lastSequence();
+            l.lastEventAt = e.lastEventAt();
+            l.gap = e.gap();
+            l.silent = e.silent();
+            l.firing = e.firing();
+            viewSeq = e.viewSequence();
+            viewAt = e.viewAt();
+            l.tailEntries++;
+            l.tailBytes += slot.length;
+        }
+        if (l.tailEntries > 0) {
             pending.putIfAbsent(host, 0L);
         }
         // the view's content is the state's (events since its stamp did not change it); its degraded flag follows the gap
@@ -369,14 +368,11 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             context.forward(new Record<>(host, view, viewAt), Sinks.VIEWS);
             l.viewPublished = true;
         }
-        if (l.tailStored) {
-            tails.delete(host);
-            l.tailStored = false;
-        }
+        // the tail's slots stay: the next tail overwrites them, and until then they no longer chain
         l.checkpointSequence = l.lastSequence;
         l.flushedAt = l.lastEventAt;
-        l.tail = HostTail.empty(l.lastSequence);
         l.tailEntries = 0;
+        l.tailBytes = 0;
         pending.remove(host);
     }
 
@@ -447,7 +443,10 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         views.delete(host);
         history.delete(host, at);
         states.delete(host);
-        tails.delete(host);
+        // every slot, not only the current tail's: a host back under this id restarts its sequences and could chain
+        for (int n = 0; n < TAIL_EVENTS; n++) {
+            tails.delete(HostTail.key(host, n));
+        }
         cache.remove(host);
         pending.remove(host);
         context.forward(new Record<>(host, null, at), Sinks.VIEWS);

@@ -6,24 +6,26 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The value of {@code StoreNames.HOST_TAIL}: the events a host consumed since its checkpoint ({@link HostRecord}), each
- * as the raw telemetry bytes plus the small header the processor had after it. Checkpoint + tail, re-applied in order,
- * is the host's state: an event costs an append of its own bytes, not an encoding of the host.
+ * The entries of {@code StoreNames.HOST_TAIL}: the events a host consumed since its checkpoint ({@link HostRecord}), one
+ * store entry per event, each the raw telemetry bytes plus the small header the processor had after it. Checkpoint +
+ * tail, re-applied in order, is the host's state: an event costs one write of its own bytes, once.
  *
- * <p>Layout: format byte, the checkpoint's sequence, then length-prefixed entries. Appending copies the bytes so far
- * (the store keeps the previous array), bounded by the processor's tail limit.
+ * <p>Layout: the event that follows the checkpoint by {@code n} (0, 1, ...) is under {@link #key key(host, n)}, a slot
+ * that the next tail after the next checkpoint overwrites in place. Nothing is deleted when a checkpoint is written
+ * (that would be a tombstone per event): an entry belongs to the current tail only when it chains, its
+ * {@code previousSequence} being the checkpoint's sequence for slot 0 and the previous slot's {@code lastSequence} after
+ * that. Sequences only grow within a host's life, so an entry left from an older tail never chains; a decommissioned
+ * host's slots are deleted, so a host that comes back under the same id cannot meet its old entries.
  */
 public final class HostTail {
 
-    private static final int FORMAT = 1;
-    private static final int HEAD = 1 + Long.BYTES;
+    /** 1: one value per host with every entry; 2: one value per entry, keyed by host and slot. */
+    private static final int FORMAT = 2;
+    private static final char SLOT = '#';
 
     private HostTail() {
     }
@@ -39,36 +41,41 @@ public final class HostTail {
                         Set<String> firing, long viewSequence, long viewAt, boolean applied, byte[] event) {
     }
 
-    /** The decoded value: the checkpoint it follows and its entries in order. */
-    public record Decoded(long checkpointSequence, List<Entry> entries) {
+    /** The store key of the {@code n}-th event after the host's checkpoint. */
+    public static String key(String host, int n) {
+        return host + SLOT + n;
     }
 
-    /** An empty tail after the checkpoint at {@code checkpointSequence}. */
-    public static byte[] empty(long checkpointSequence) {
-        byte[] out = new byte[HEAD];
-        out[0] = FORMAT;
-        for (int i = 0; i < Long.BYTES; i++) {
-            out[1 + i] = (byte) (checkpointSequence >>> (56 - 8 * i));
+    /** The host of a store key. */
+    public static String hostOf(String key) {
+        return key.substring(0, key.lastIndexOf(SLOT));
+    }
+
+    /** The slot of a store key: 0 for the first event after the checkpoint. */
+    public static int slotOf(String key) {
+        return Integer.parseInt(key.substring(key.lastIndexOf(SLOT) + 1));
+    }
+
+    /** Whether the stored entry follows the host's state at {@code sequence}, i.e. is the next entry of its tail. */
+    public static boolean chains(byte[] entry, long sequence) {
+        if (entry == null || entry.length < 1 + Long.BYTES || entry[0] != FORMAT) {
+            return false;
         }
-        return out;
+        long previous = 0;
+        for (int i = 1; i <= Long.BYTES; i++) {
+            previous = (previous << 8) | (entry[i] & 0xff);
+        }
+        return previous == sequence;
     }
 
-    /** A new array: {@code tail} followed by {@code entry}. */
-    public static byte[] append(byte[] tail, Entry entry) {
-        byte[] e = encode(entry);
-        byte[] out = Arrays.copyOf(tail, tail.length + Integer.BYTES + e.length);
-        int p = tail.length;
-        out[p] = (byte) (e.length >>> 24);
-        out[p + 1] = (byte) (e.length >>> 16);
-        out[p + 2] = (byte) (e.length >>> 8);
-        out[p + 3] = (byte) e.length;
-        System.arraycopy(e, 0, out, p + Integer.BYTES, e.length);
-        return out;
+    public static byte[] encode(Entry e) {
+        return write(e);
     }
 
-    private static byte[] encode(Entry e) {
+    private static byte[] write(Entry e) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(e.event().length + 96);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(FORMAT);
             out.writeLong(e.previousSequence());
             out.writeLong(e.lastSequence());
             out.writeLong(e.lastEventAt());
@@ -94,33 +101,27 @@ public final class HostTail {
         return bytes.toByteArray();
     }
 
-    public static Decoded decode(byte[] tail) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(tail))) {
+    public static Entry decode(byte[] entry) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(entry))) {
             int format = in.readByte();
             if (format != FORMAT) {
                 throw new IllegalStateException("unknown host-tail format " + format);
             }
-            long checkpoint = in.readLong();
-            List<Entry> entries = new ArrayList<>();
-            while (in.available() > 0) {
-                in.readInt(); // the entry's length: lets a reader skip, this one reads every entry
-                long previous = in.readLong();
-                long seq = in.readLong();
-                long at = in.readLong();
-                HostRecord.Gap gap = in.readBoolean() ? new HostRecord.Gap(in.readLong(), in.readLong(), in.readLong()) : null;
-                boolean silent = in.readBoolean();
-                Set<String> firing = new TreeSet<>();
-                for (int i = in.readInt(); i > 0; i--) {
-                    firing.add(in.readUTF());
-                }
-                long viewSeq = in.readLong();
-                long viewAt = in.readLong();
-                boolean applied = in.readBoolean();
-                byte[] event = new byte[in.readInt()];
-                in.readFully(event);
-                entries.add(new Entry(previous, seq, at, gap, silent, Set.copyOf(firing), viewSeq, viewAt, applied, event));
+            long previous = in.readLong();
+            long seq = in.readLong();
+            long at = in.readLong();
+            HostRecord.Gap gap = in.readBoolean() ? new HostRecord.Gap(in.readLong(), in.readLong(), in.readLong()) : null;
+            boolean silent = in.readBoolean();
+            Set<String> firing = new TreeSet<>();
+            for (int i = in.readInt(); i > 0; i--) {
+                firing.add(in.readUTF());
             }
-            return new Decoded(checkpoint, List.copyOf(entries));
+            long viewSeq = in.readLong();
+            long viewAt = in.readLong();
+            boolean applied = in.readBoolean();
+            byte[] event = new byte[in.readInt()];
+            in.readFully(event);
+            return new Entry(previous, seq, at, gap, silent, Set.copyOf(firing), viewSeq, viewAt, applied, event);
         } catch (IOException x) {
             throw new UncheckedIOException(x);
         }
