@@ -42,15 +42,15 @@ import org.slf4j.LoggerFactory;
  * resolution). Changes and alerts are timestamped with event time (observedAt), so a replay emits the same records.
  *
  * <p><b>State layout.</b> A host is a checkpoint in {@code HOST_STATE} ({@link HostRecord}: the emulator's bytes and the
- * header) plus a tail in {@code HOST_TAIL} ({@link HostTail}: the raw bytes of every event consumed since, with the
- * header after each). Per event the processor appends the event to the tail, an O(event) write that the store's record
- * cache folds into one changelog record per host and commit; it writes a checkpoint, the latest view
- * ({@code HOST_VIEWS}, {@code HOST_VIEW_HISTORY}, {@code iommu.host.views}) and clears the tail when the host's last
- * checkpoint is a view resolution old in event time, when the tail is full, or on the wall-clock punctuation that
- * flushes every host with a tail. Checkpoint and latest view are therefore written together and agree with each other;
- * the working copy in memory ({@link Live}) is ahead of them by the tail. A host not in memory (restart, rebalance,
- * eviction) is rebuilt from checkpoint + tail; at start-up every host with a tail is rebuilt and flushed, so a crash
- * cannot leave a latest view unpublished.
+ * header) plus a tail in {@code HOST_TAIL} ({@link HostTail}: one entry per event consumed since, its raw bytes with the
+ * header after it, under the host and the event's slot in the tail). Per event the processor writes that one entry, an
+ * O(event) write whose bytes reach the changelog once; it writes a checkpoint, the latest view
+ * ({@code HOST_VIEWS}, {@code HOST_VIEW_HISTORY}, {@code iommu.host.views}) and starts a new tail (slot 0 again, the old
+ * slots left to be overwritten) when the host's last checkpoint is a view resolution old in event time, when the tail is
+ * full, or on the wall-clock punctuation that flushes every host with a tail. Checkpoint and latest view are therefore
+ * written together and agree with each other; the working copy in memory ({@link Live}) is ahead of them by the tail. A
+ * host not in memory (restart, rebalance, eviction) is rebuilt from checkpoint + the slots that chain from it; at
+ * start-up every host whose first slot chains is rebuilt and flushed, so a crash cannot leave a latest view unpublished.
  *
  * <p>The working copies live exactly as long as the task's processor: Streams closes a task (dirty on an aborted
  * transaction) and initialises it again before it processes, and both empty them, so they never outlive a rollback.
@@ -235,6 +235,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             }
         }
         Set<String> firing = live == null ? Set.of() : live.firing;
+        // what the tail entry is written against (the host before this event, as a rebuild will have it)
+        HostTail.Before tailBefore = live == null ? null
+                : new HostTail.Before(live.firing, live.view.getSequence(), live.view.getUpdatedAt().toEpochMilli());
         // the rules read only the view, the facts and the gap: when none changed, the last evaluation still holds
         // (unless HOST_SILENT fired since, which this event resolves)
         boolean sameInputs = live != null && !live.silent && view == before && facts == live.facts
@@ -269,7 +272,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             flush(host, live);
         } else {
             byte[] entry = HostTail.encode(new HostTail.Entry(last, live.lastSequence, at, gap, false, firing,
-                    view.getSequence(), view.getUpdatedAt().toEpochMilli(), applied, record.value()));
+                    view.getSequence(), view.getUpdatedAt().toEpochMilli(), applied, record.value()), tailBefore);
             tails.put(HostTail.key(host, live.tailEntries), entry);
             live.tailEntries++;
             live.tailBytes += entry.length;
@@ -315,7 +318,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             if (!HostTail.chains(slot, l.lastSequence)) {
                 break;
             }
-            HostTail.Entry e = HostTail.decode(slot);
+            HostTail.Entry e = HostTail.decode(slot, new HostTail.Before(l.firing, viewSeq, viewAt));
             if (e.applied()) {
                 replay(host, l, e.event());
             }

@@ -68,32 +68,53 @@ public final class HostTail {
         return previous == sequence;
     }
 
-    public static byte[] encode(Entry e) {
-        return write(e);
+    /**
+     * What the host had before an entry (the checkpoint's, or the previous entry's): an entry stores its firing set and
+     * view stamp only when they differ from these, which they rarely do.
+     */
+    public record Before(Set<String> firing, long viewSequence, long viewAt) {
     }
 
-    private static byte[] write(Entry e) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(e.event().length + 96);
+    private static final int GAP = 1;
+    private static final int SILENT = 2;
+    private static final int APPLIED = 4;
+    private static final int NEW_FIRING = 8;
+    private static final int NEW_VIEW = 16;
+
+    /**
+     * Format byte, previousSequence (8 bytes, so {@link #chains} reads it in place), then varints: the sequence step,
+     * the event time, flags, the gap, the firing set and the view stamp when they changed, the event's length; then the
+     * event.
+     */
+    public static byte[] encode(Entry e, Before before) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(e.event().length + 32);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(FORMAT);
             out.writeLong(e.previousSequence());
-            out.writeLong(e.lastSequence());
-            out.writeLong(e.lastEventAt());
-            out.writeBoolean(e.gap() != null);
+            writeVar(out, e.lastSequence() - e.previousSequence());
+            writeVar(out, e.lastEventAt());
+            boolean newFiring = !e.firing().equals(before.firing());
+            boolean newView = e.viewSequence() != before.viewSequence() || e.viewAt() != before.viewAt();
+            out.writeByte((e.gap() != null ? GAP : 0) | (e.silent() ? SILENT : 0) | (e.applied() ? APPLIED : 0)
+                    | (newFiring ? NEW_FIRING : 0) | (newView ? NEW_VIEW : 0));
             if (e.gap() != null) {
-                out.writeLong(e.gap().expected());
-                out.writeLong(e.gap().got());
-                out.writeLong(e.gap().at());
+                writeVar(out, e.gap().expected());
+                writeVar(out, e.gap().got());
+                writeVar(out, e.gap().at());
             }
-            out.writeBoolean(e.silent());
-            out.writeInt(e.firing().size());
-            for (String f : new TreeSet<>(e.firing())) {
-                out.writeUTF(f);
+            if (newFiring) {
+                writeVar(out, e.firing().size());
+                for (String f : new TreeSet<>(e.firing())) {
+                    out.writeUTF(f);
+                }
             }
-            out.writeLong(e.viewSequence());
-            out.writeLong(e.viewAt());
-            out.writeBoolean(e.applied());
-            out.writeInt(e.event().length);
+            if (newView) {
+                // a new view is almost always this event's own stamp
+                writeVar(out, e.lastSequence() - e.viewSequence());
+                long dt = e.lastEventAt() - e.viewAt();
+                writeVar(out, (dt << 1) ^ (dt >> 63)); // zigzag: event times may step back
+            }
+            writeVar(out, e.event().length);
             out.write(e.event());
         } catch (IOException x) {
             throw new UncheckedIOException(x);
@@ -101,29 +122,61 @@ public final class HostTail {
         return bytes.toByteArray();
     }
 
-    public static Entry decode(byte[] entry) {
+    public static Entry decode(byte[] entry, Before before) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(entry))) {
             int format = in.readByte();
             if (format != FORMAT) {
                 throw new IllegalStateException("unknown host-tail format " + format);
             }
             long previous = in.readLong();
-            long seq = in.readLong();
-            long at = in.readLong();
-            HostRecord.Gap gap = in.readBoolean() ? new HostRecord.Gap(in.readLong(), in.readLong(), in.readLong()) : null;
-            boolean silent = in.readBoolean();
-            Set<String> firing = new TreeSet<>();
-            for (int i = in.readInt(); i > 0; i--) {
-                firing.add(in.readUTF());
+            long seq = previous + readVar(in);
+            long at = readVar(in);
+            int flags = in.readByte();
+            HostRecord.Gap gap = (flags & GAP) == 0 ? null : new HostRecord.Gap(readVar(in), readVar(in), readVar(in));
+            Set<String> firing = before.firing();
+            if ((flags & NEW_FIRING) != 0) {
+                Set<String> read = new TreeSet<>();
+                for (long i = readVar(in); i > 0; i--) {
+                    read.add(in.readUTF());
+                }
+                firing = Set.copyOf(read);
             }
-            long viewSeq = in.readLong();
-            long viewAt = in.readLong();
-            boolean applied = in.readBoolean();
-            byte[] event = new byte[in.readInt()];
+            long viewSeq = before.viewSequence();
+            long viewAt = before.viewAt();
+            if ((flags & NEW_VIEW) != 0) {
+                viewSeq = seq - readVar(in);
+                long z = readVar(in);
+                viewAt = at - ((z >>> 1) ^ -(z & 1));
+            }
+            byte[] event = new byte[(int) readVar(in)];
             in.readFully(event);
-            return new Entry(previous, seq, at, gap, silent, Set.copyOf(firing), viewSeq, viewAt, applied, event);
+            return new Entry(previous, seq, at, gap, (flags & SILENT) != 0, firing, viewSeq, viewAt,
+                    (flags & APPLIED) != 0, event);
         } catch (IOException x) {
             throw new UncheckedIOException(x);
+        }
+    }
+
+    /** Unsigned LEB128 of a non-negative value. */
+    private static void writeVar(DataOutputStream out, long v) throws IOException {
+        if (v < 0) {
+            throw new IllegalArgumentException("negative varint " + v);
+        }
+        while ((v & ~0x7FL) != 0) {
+            out.writeByte((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.writeByte((int) v);
+    }
+
+    private static long readVar(DataInputStream in) throws IOException {
+        long v = 0;
+        for (int shift = 0; ; shift += 7) {
+            int b = in.readUnsignedByte();
+            v |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                return v;
+            }
         }
     }
 }
