@@ -67,7 +67,8 @@ public final class LoadDriver {
     }
 
     /** Latency percentiles in milliseconds. */
-    public record Latency(int samples, double p50, double p99) {
+    /** With what the topology wrote during the phase, for {@code events} input events (null writes: not measured). */
+    public record Latency(int samples, double p50, double p99, long events, LoadDriverWrites writes) {
     }
 
     /**
@@ -114,6 +115,10 @@ public final class LoadDriver {
                     passthrough.writes().totalBytes(skip) / (double) passthrough.events(),
                     tracker.writes().totalBytes(skip) / (double) tracker.events()
                             / (passthrough.writes().totalBytes(skip) / (double) passthrough.events()));
+            if (trackerAlertLatency.writes() != null) {
+                trackerAlertLatency.writes().print(out, "tracker, latency phase", tracker.appId(),
+                        trackerAlertLatency.events(), skip);
+            }
         }
     }
 
@@ -279,6 +284,10 @@ public final class LoadDriver {
         cp.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID());
         List<Long> samples = Collections.synchronizedList(new ArrayList<>());
         Map<String, List<Long>> byLabel = new TreeMap<>();
+        LoadDriverWrites before = null;
+        long inputBefore = 0;
+        LoadDriverWrites written = null;
+        long events = 0;
         KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId));
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             streams.start();
@@ -294,6 +303,8 @@ public final class LoadDriver {
             consumer.assign(parts);
             consumer.seekToEnd(parts);
             parts.forEach(consumer::position);
+            before = LoadDriverWrites.snapshot(admin);
+            inputBefore = offsets(null);
             Thread producer = new Thread(() -> {
                 try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(FleetSimulator.producerProperties(client))) {
                     long interval = (long) (1e9 / rate);
@@ -318,6 +329,8 @@ public final class LoadDriver {
                     drainUntil = System.currentTimeMillis() + 2000;
                 }
             }
+            written = LoadDriverWrites.snapshot(admin).since(before);
+            events = offsets(null) - inputBefore;
         } finally {
             leave(streams);
         }
@@ -327,16 +340,18 @@ public final class LoadDriver {
             log.info("{} latency {}: {} samples, p50 {} ms, p99 {} ms, max {} ms", appId, k, l.samples(), l.p50(), l.p99(),
                     Collections.max(v));
         });
-        return percentiles(samples);
+        Latency l = percentiles(samples);
+        return new Latency(l.samples(), l.p50(), l.p99(), events, written);
     }
 
     private static Latency percentiles(List<Long> samples) {
         if (samples.isEmpty()) {
-            return new Latency(0, Double.NaN, Double.NaN);
+            return new Latency(0, Double.NaN, Double.NaN, 0, null);
         }
         List<Long> sorted = new ArrayList<>(samples);
         Collections.sort(sorted);
-        return new Latency(sorted.size(), sorted.get((int) (0.5 * (sorted.size() - 1))), sorted.get((int) (0.99 * (sorted.size() - 1))));
+        return new Latency(sorted.size(), sorted.get((int) (0.5 * (sorted.size() - 1))),
+                sorted.get((int) (0.99 * (sorted.size() - 1))), 0, null);
     }
 
     /** The sum of committed offsets of a group on the telemetry topic, or its end offsets when {@code group} is null. */
