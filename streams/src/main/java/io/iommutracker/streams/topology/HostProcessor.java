@@ -149,7 +149,11 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         List<String> tailed = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = tails.all()) {
             it.forEachRemaining(kv -> {
-                if (HostTail.slotOf(kv.key) == 0) {
+                int slot = HostTail.slotOf(kv.key);
+                if (slot < 0) {
+                    // format 1 kept a host's whole tail under its id: those events are not replayed
+                    log.warn("ignoring host-tail entry '{}' of an older layout", kv.key);
+                } else if (slot == 0) {
                     byte[] checkpoint = states.get(HostTail.hostOf(kv.key));
                     if (checkpoint != null && HostTail.chains(kv.value, HostRecord.sequenceOf(checkpoint))) {
                         tailed.add(HostTail.hostOf(kv.key));

@@ -51,9 +51,17 @@ public final class HostTail {
         return key.substring(0, key.lastIndexOf(SLOT));
     }
 
-    /** The slot of a store key: 0 for the first event after the checkpoint. */
+    /** The slot of a store key: 0 for the first event after the checkpoint; -1 for a key of another layout. */
     public static int slotOf(String key) {
-        return Integer.parseInt(key.substring(key.lastIndexOf(SLOT) + 1));
+        int at = key.lastIndexOf(SLOT);
+        if (at < 0 || at == key.length() - 1) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(key.substring(at + 1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Whether the stored entry follows the host's state at {@code sequence}, i.e. is the next entry of its tail. */

@@ -41,5 +41,7 @@ class HostTailTest {
         String key = HostTail.key("rack#7", 12);
         assertThat(HostTail.hostOf(key)).isEqualTo("rack#7");
         assertThat(HostTail.slotOf(key)).isEqualTo(12);
+        assertThat(HostTail.slotOf("gpu-server-0001")).as("a key of the per-host layout").isEqualTo(-1);
+        assertThat(HostTail.slotOf("rack#a")).isEqualTo(-1);
     }
 }
