@@ -13,8 +13,8 @@ package io.iommutracker.streams;
  *   <li>{@link #HOST_STATE}: {@code KeyValueStore<String hostId, byte[]>}, the host's checkpoint
  *       ({@code HostRecord}: the emulator's {@code HostState.toBytes()} plus sequencing metadata), written together
  *       with its {@link #HOST_VIEWS} entry, so the two agree;</li>
- *   <li>{@link #HOST_TAIL}: {@code KeyValueStore<String hostId, byte[]>}, the events since that checkpoint
- *       ({@code HostTail}); internal to the topology.</li>
+ *   <li>{@link #HOST_TAIL}: {@code KeyValueStore<String hostId#slot, byte[]>}, the events since that checkpoint,
+ *       one entry per event ({@code HostTail}); internal to the topology.</li>
  * </ul>
  */
 public final class StoreNames {

@@ -36,8 +36,8 @@ public final class TrackerTopology {
         t.addProcessor(Sinks.PROCESSOR, new HostProcessorSupplier(engine, config.silentTimeout(),
                 config.viewResolution(), config.hostCache()), Sinks.SOURCE);
         // Record caches on the key-value stores: the several updates a hot host gets within one commit interval reach
-        // RocksDB and the changelog as one write; for the tail, whose every event is an append to the host's one
-        // value, that is what keeps the changelog at one record per host and commit. (Versioned stores have no cache:
+        // RocksDB and the changelog as one write (the tail's entries are written once each, so it gains little there).
+        // (Versioned stores have no cache:
         // every history version is logged, hence at most one per host and view resolution.)
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_STATE),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), Sinks.PROCESSOR);

@@ -67,14 +67,16 @@ public final class LoadDriver {
     }
 
     /** Latency percentiles in milliseconds. */
-    public record Latency(int samples, double p50, double p99) {
+    /** With what the topology wrote during the phase, for {@code events} input events (null writes: not measured). */
+    public record Latency(int samples, double p50, double p99, long events, LoadDriverWrites writes) {
     }
 
     /**
      * One topology's throughput phase: events/s (wall clock) and the CPU time its client threads (stream thread, producer
      * and consumer I/O threads; not the broker) spent per event, which other processes on the machine do not inflate.
      */
-    public record Rate(double eventsPerSecond, double cpuMicrosPerEvent) {
+    public record Rate(double eventsPerSecond, double cpuMicrosPerEvent, String appId, long events,
+                       LoadDriverWrites writes) {
     }
 
     public record Figures(Rate tracker, Rate passthrough, double latencyRate, Latency trackerAlertLatency,
@@ -105,6 +107,18 @@ public final class LoadDriver {
                             + " | passthrough p50 %.0f ms p99 %.0f ms (%d records)%n", latencyRate,
                     trackerAlertLatency.p50(), trackerAlertLatency.p99(), trackerAlertLatency.samples(),
                     passthroughLatency.p50(), passthroughLatency.p99(), passthroughLatency.samples());
+            List<String> skip = List.of(Topics.TELEMETRY.name());
+            tracker.writes().print(out, "tracker", tracker.appId(), tracker.events(), skip);
+            passthrough.writes().print(out, "passthrough", passthrough.appId(), passthrough.events(), skip);
+            out.printf("bytes per event  tracker %.0f | passthrough %.0f | ratio %.2f%n",
+                    tracker.writes().totalBytes(skip) / (double) tracker.events(),
+                    passthrough.writes().totalBytes(skip) / (double) passthrough.events(),
+                    tracker.writes().totalBytes(skip) / (double) tracker.events()
+                            / (passthrough.writes().totalBytes(skip) / (double) passthrough.events()));
+            if (trackerAlertLatency.writes() != null) {
+                trackerAlertLatency.writes().print(out, "tracker, latency phase", tracker.appId(),
+                        trackerAlertLatency.events(), skip);
+            }
         }
     }
 
@@ -210,6 +224,7 @@ public final class LoadDriver {
     /** Events/s between the warm-up mark and the end of the preloaded range, from the application's committed offsets. */
     private Rate throughput(Topology topology, String appId, long start, long end) throws Exception {
         long warm = start + (long) ((end - start) * options.warmup());
+        LoadDriverWrites before = LoadDriverWrites.snapshot(admin);
         KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId));
         try {
             streams.start();
@@ -230,7 +245,11 @@ public final class LoadDriver {
                 if (c >= end) {
                     double secs = (now - t0) / 1e9;
                     long events = Math.max(1, c - c0);
-                    return new Rate(events / Math.max(secs, 1e-3), (clientCpuNanos(appId) - cpu0) / 1e3 / events);
+                    double cpu = (clientCpuNanos(appId) - cpu0) / 1e3 / events;
+                    // the broker's appends may trail the committed offsets by a moment: let them land
+                    Thread.sleep(500);
+                    return new Rate(events / Math.max(secs, 1e-3), cpu, appId, end - start,
+                            LoadDriverWrites.snapshot(admin).since(before));
                 }
                 Thread.sleep(50);
             }
@@ -265,6 +284,10 @@ public final class LoadDriver {
         cp.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID());
         List<Long> samples = Collections.synchronizedList(new ArrayList<>());
         Map<String, List<Long>> byLabel = new TreeMap<>();
+        LoadDriverWrites before = null;
+        long inputBefore = 0;
+        LoadDriverWrites written = null;
+        long events = 0;
         KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId));
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             streams.start();
@@ -280,6 +303,8 @@ public final class LoadDriver {
             consumer.assign(parts);
             consumer.seekToEnd(parts);
             parts.forEach(consumer::position);
+            before = LoadDriverWrites.snapshot(admin);
+            inputBefore = offsets(null);
             Thread producer = new Thread(() -> {
                 try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(FleetSimulator.producerProperties(client))) {
                     long interval = (long) (1e9 / rate);
@@ -304,6 +329,8 @@ public final class LoadDriver {
                     drainUntil = System.currentTimeMillis() + 2000;
                 }
             }
+            written = LoadDriverWrites.snapshot(admin).since(before);
+            events = offsets(null) - inputBefore;
         } finally {
             leave(streams);
         }
@@ -313,16 +340,18 @@ public final class LoadDriver {
             log.info("{} latency {}: {} samples, p50 {} ms, p99 {} ms, max {} ms", appId, k, l.samples(), l.p50(), l.p99(),
                     Collections.max(v));
         });
-        return percentiles(samples);
+        Latency l = percentiles(samples);
+        return new Latency(l.samples(), l.p50(), l.p99(), events, written);
     }
 
     private static Latency percentiles(List<Long> samples) {
         if (samples.isEmpty()) {
-            return new Latency(0, Double.NaN, Double.NaN);
+            return new Latency(0, Double.NaN, Double.NaN, 0, null);
         }
         List<Long> sorted = new ArrayList<>(samples);
         Collections.sort(sorted);
-        return new Latency(sorted.size(), sorted.get((int) (0.5 * (sorted.size() - 1))), sorted.get((int) (0.99 * (sorted.size() - 1))));
+        return new Latency(sorted.size(), sorted.get((int) (0.5 * (sorted.size() - 1))),
+                sorted.get((int) (0.99 * (sorted.size() - 1))), 0, null);
     }
 
     /** The sum of committed offsets of a group on the telemetry topic, or its end offsets when {@code group} is null. */

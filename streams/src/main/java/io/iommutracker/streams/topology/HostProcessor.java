@@ -42,15 +42,15 @@ import org.slf4j.LoggerFactory;
  * resolution). Changes and alerts are timestamped with event time (observedAt), so a replay emits the same records.
  *
  * <p><b>State layout.</b> A host is a checkpoint in {@code HOST_STATE} ({@link HostRecord}: the emulator's bytes and the
- * header) plus a tail in {@code HOST_TAIL} ({@link HostTail}: the raw bytes of every event consumed since, with the
- * header after each). Per event the processor appends the event to the tail, an O(event) write that the store's record
- * cache folds into one changelog record per host and commit; it writes a checkpoint, the latest view
- * ({@code HOST_VIEWS}, {@code HOST_VIEW_HISTORY}, {@code iommu.host.views}) and clears the tail when the host's last
- * checkpoint is a view resolution old in event time, when the tail is full, or on the wall-clock punctuation that
- * flushes every host with a tail. Checkpoint and latest view are therefore written together and agree with each other;
- * the working copy in memory ({@link Live}) is ahead of them by the tail. A host not in memory (restart, rebalance,
- * eviction) is rebuilt from checkpoint + tail; at start-up every host with a tail is rebuilt and flushed, so a crash
- * cannot leave a latest view unpublished.
+ * header) plus a tail in {@code HOST_TAIL} ({@link HostTail}: one entry per event consumed since, its raw bytes with the
+ * header after it, under the host and the event's slot in the tail). Per event the processor writes that one entry, an
+ * O(event) write whose bytes reach the changelog once; it writes a checkpoint, the latest view
+ * ({@code HOST_VIEWS}, {@code HOST_VIEW_HISTORY}, {@code iommu.host.views}) and starts a new tail (slot 0 again, the old
+ * slots left to be overwritten) when the host's last checkpoint is a view resolution old in event time, when the tail is
+ * full, or on the wall-clock punctuation that flushes every host with a tail. Checkpoint and latest view are therefore
+ * written together and agree with each other; the working copy in memory ({@link Live}) is ahead of them by the tail. A
+ * host not in memory (restart, rebalance, eviction) is rebuilt from checkpoint + the slots that chain from it; at
+ * start-up every host whose first slot chains is rebuilt and flushed, so a crash cannot leave a latest view unpublished.
  *
  * <p>The working copies live exactly as long as the task's processor: Streams closes a task (dirty on an aborted
  * transaction) and initialises it again before it processes, and both empty them, so they never outlive a rollback.
@@ -109,10 +109,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         long flushedAt;
         /** Wall-clock time of the last event processed (not rebuilt): a host quiet for a resolution is flushed. */
         long lastEventWall;
-        /** The tail since the checkpoint as stored (or to store), its entry count, and whether the store has one. */
-        byte[] tail;
+        /** Entries in the tail since the checkpoint (the next one's slot) and their bytes. */
         int tailEntries;
-        boolean tailStored;
+        int tailBytes;
     }
 
     HostProcessor(HostEngine engine, Duration silentTimeout, Duration viewResolution, int workingCopies) {
@@ -145,10 +144,22 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             context.schedule(Duration.ofMillis(resolution), PunctuationType.WALL_CLOCK_TIME, this::flushPending);
         }
         // a tail left by the previous owner of this task (crash, rebalance) holds events whose checkpoint and view
-        // are not written yet: rebuild those hosts now, the first punctuation writes them
+        // are not written yet: rebuild those hosts now, the first punctuation writes them. A host has a tail when its
+        // first slot chains from its checkpoint (slots of older tails stay in the store until overwritten).
         List<String> tailed = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = tails.all()) {
-            it.forEachRemaining(kv -> tailed.add(kv.key));
+            it.forEachRemaining(kv -> {
+                int slot = HostTail.slotOf(kv.key);
+                if (slot < 0) {
+                    // format 1 kept a host's whole tail under its id: those events are not replayed
+                    log.warn("ignoring host-tail entry '{}' of an older layout", kv.key);
+                } else if (slot == 0) {
+                    byte[] checkpoint = states.get(HostTail.hostOf(kv.key));
+                    if (checkpoint != null && HostTail.chains(kv.value, HostRecord.sequenceOf(checkpoint))) {
+                        tailed.add(HostTail.hostOf(kv.key));
+                    }
+                }
+            });
         }
         tailed.forEach(this::live);
     }
@@ -228,6 +239,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             }
         }
         Set<String> firing = live == null ? Set.of() : live.firing;
+        // what the tail entry is written against (the host before this event, as a rebuild will have it)
+        HostTail.Before tailBefore = live == null ? null
+                : new HostTail.Before(live.firing, live.view.getSequence(), live.view.getUpdatedAt().toEpochMilli());
         // the rules read only the view, the facts and the gap: when none changed, the last evaluation still holds
         // (unless HOST_SILENT fired since, which this event resolves)
         boolean sameInputs = live != null && !live.silent && view == before && facts == live.facts
@@ -257,15 +271,15 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             live.view = view;
             live.viewPublished = false;
         }
-        if (live.checkpointSequence < 0 || live.tailEntries >= TAIL_EVENTS || live.tail.length >= TAIL_BYTES
+        if (live.checkpointSequence < 0 || live.tailEntries >= TAIL_EVENTS || live.tailBytes >= TAIL_BYTES
                 || resolution <= 0 || at - live.flushedAt >= resolution) {
             flush(host, live);
         } else {
-            live.tail = HostTail.append(live.tail, new HostTail.Entry(last, live.lastSequence, at, gap, false, firing,
-                    view.getSequence(), view.getUpdatedAt().toEpochMilli(), applied, record.value()));
+            byte[] entry = HostTail.encode(new HostTail.Entry(last, live.lastSequence, at, gap, false, firing,
+                    view.getSequence(), view.getUpdatedAt().toEpochMilli(), applied, record.value()), tailBefore);
+            tails.put(HostTail.key(host, live.tailEntries), entry);
             live.tailEntries++;
-            live.tailStored = true;
-            tails.put(host, live.tail);
+            live.tailBytes += entry.length;
             pending.putIfAbsent(host, live.lastEventWall);
         }
     }
@@ -300,37 +314,29 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         l.firing = r.firing();
         l.checkpointSequence = r.lastSequence();
         l.flushedAt = r.lastEventAt();
-        l.tail = HostTail.empty(r.lastSequence());
         long viewSeq = r.viewSequence();
         long viewAt = r.viewAt();
-        byte[] tail = tails.get(host);
-        if (tail != null) {
-            l.tailStored = true;
-            HostTail.Decoded d = HostTail.decode(tail);
-            if (d.checkpointSequence() != r.lastSequence()) {
-                log.warn("host {}: ignoring a tail that follows checkpoint {}, not {}", host, d.checkpointSequence(),
-                        r.lastSequence());
-            } else {
-                for (HostTail.Entry e : d.entries()) {
-                    if (e.previousSequence() != l.lastSequence) {
-                        log.warn("host {}: tail breaks at sequence {} (expected after {})", host, e.lastSequence(),
-                                l.lastSequence);
-                        break;
-                    }
-                    if (e.applied()) {
-                        replay(host, l, e.event());
-                    }
-                    l.lastSequence = e.lastSequence();
-                    l.lastEventAt = e.lastEventAt();
-                    l.gap = e.gap();
-                    l.silent = e.silent();
-                    l.firing = e.firing();
-                    viewSeq = e.viewSequence();
-                    viewAt = e.viewAt();
-                    l.tail = HostTail.append(l.tail, e);
-                    l.tailEntries++;
-                }
+        // slot after slot while each entry follows the state so far: the first that does not is an older tail's
+        for (int n = 0; n < TAIL_EVENTS; n++) {
+            byte[] slot = tails.get(HostTail.key(host, n));
+            if (!HostTail.chains(slot, l.lastSequence)) {
+                break;
             }
+            HostTail.Entry e = HostTail.decode(slot, new HostTail.Before(l.firing, viewSeq, viewAt));
+            if (e.applied()) {
+                replay(host, l, e.event());
+            }
+            l.lastSequence = e.lastSequence();
+            l.lastEventAt = e.lastEventAt();
+            l.gap = e.gap();
+            l.silent = e.silent();
+            l.firing = e.firing();
+            viewSeq = e.viewSequence();
+            viewAt = e.viewAt();
+            l.tailEntries++;
+            l.tailBytes += slot.length;
+        }
+        if (l.tailEntries > 0) {
             pending.putIfAbsent(host, 0L);
         }
         // the view's content is the state's (events since its stamp did not change it); its degraded flag follows the gap
@@ -369,14 +375,11 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             context.forward(new Record<>(host, view, viewAt), Sinks.VIEWS);
             l.viewPublished = true;
         }
-        if (l.tailStored) {
-            tails.delete(host);
-            l.tailStored = false;
-        }
+        // the tail's slots stay: the next tail overwrites them, and until then they no longer chain
         l.checkpointSequence = l.lastSequence;
         l.flushedAt = l.lastEventAt;
-        l.tail = HostTail.empty(l.lastSequence);
         l.tailEntries = 0;
+        l.tailBytes = 0;
         pending.remove(host);
     }
 
@@ -447,7 +450,10 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         views.delete(host);
         history.delete(host, at);
         states.delete(host);
-        tails.delete(host);
+        // every slot, not only the current tail's: a host back under this id restarts its sequences and could chain
+        for (int n = 0; n < TAIL_EVENTS; n++) {
+            tails.delete(HostTail.key(host, n));
+        }
         cache.remove(host);
         pending.remove(host);
         context.forward(new Record<>(host, null, at), Sinks.VIEWS);
