@@ -231,7 +231,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         if (live == null || before == null || before.getDegraded() != (gap != null)
                 || (next != state && next.viewMayDiffer(state, event))) {
             HostView candidate = stamped(next.view(), host, event.getSequence(), at, gap != null);
-            if (before == null || !sameContent(before, candidate)) {
+            if (before == null || !ViewDiff.sameContent(before, candidate)) {
                 view = candidate;
                 for (IommuChange c : ViewDiff.diff(host, before, view, event.getSequence(), at)) {
                     context.forward(new Record<>(host, c, at), Sinks.CHANGES);
@@ -413,14 +413,6 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
                 view.getHazards());
     }
 
-    /** Equal but for the stamp (sequence, time). */
-    private static boolean sameContent(HostView a, HostView b) {
-        return a.getDegraded() == b.getDegraded() && a.getDeviceCount() == b.getDeviceCount()
-                && Objects.equals(a.getHostId(), b.getHostId()) && Objects.equals(a.getPlatform(), b.getPlatform())
-                && a.getKernelGroups().equals(b.getKernelGroups()) && a.getLiveGroups().equals(b.getLiveGroups())
-                && a.getDevices().equals(b.getDevices()) && a.getUsableIova().equals(b.getUsableIova())
-                && a.getHazards().equals(b.getHazards());
-    }
 
     private void publishAlerts(List<Alert> emit, long at) {
         for (Alert a : emit) {

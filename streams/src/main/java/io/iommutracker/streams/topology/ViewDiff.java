@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -23,6 +24,15 @@ import java.util.TreeSet;
  * An empty list means nothing a consumer cares about changed.
  */
 public final class ViewDiff {
+
+    /** Equal but for the stamp (sequence, time): a rebuilt view that says nothing new is not published again. */
+    public static boolean sameContent(HostView a, HostView b) {
+        return a.getDegraded() == b.getDegraded() && a.getDeviceCount() == b.getDeviceCount()
+                && Objects.equals(a.getHostId(), b.getHostId()) && Objects.equals(a.getPlatform(), b.getPlatform())
+                && a.getKernelGroups().equals(b.getKernelGroups()) && a.getLiveGroups().equals(b.getLiveGroups())
+                && a.getDevices().equals(b.getDevices()) && a.getUsableIova().equals(b.getUsableIova())
+                && a.getHazards().equals(b.getHazards());
+    }
 
     private ViewDiff() {
     }

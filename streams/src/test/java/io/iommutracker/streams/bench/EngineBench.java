@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,7 +105,7 @@ class EngineBench {
                 HostView view = old;
                 if (old == null || next.viewMayDiffer(before, e)) {
                     HostView v = next.view();
-                    if (old == null || !sameContent(old, v)) {
+                    if (old == null || !ViewDiff.sameContent(old, v)) {
                         r.changes += ViewDiff.diff(e.getHostId(), old, v, e.getSequence(), 0).size();
                         view = v;
                     }
@@ -136,12 +135,4 @@ class EngineBench {
         return r;
     }
 
-    /** Equal but for the stamp (sequence, time), as HostProcessor compares a rebuilt view with the last one. */
-    private static boolean sameContent(HostView a, HostView b) {
-        return a.getDegraded() == b.getDegraded() && a.getDeviceCount() == b.getDeviceCount()
-                && Objects.equals(a.getHostId(), b.getHostId()) && Objects.equals(a.getPlatform(), b.getPlatform())
-                && a.getKernelGroups().equals(b.getKernelGroups()) && a.getLiveGroups().equals(b.getLiveGroups())
-                && a.getDevices().equals(b.getDevices()) && a.getUsableIova().equals(b.getUsableIova())
-                && a.getHazards().equals(b.getHazards());
-    }
 }
