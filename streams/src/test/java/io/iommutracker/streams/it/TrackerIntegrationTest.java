@@ -26,6 +26,7 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -112,6 +113,16 @@ class TrackerIntegrationTest {
         return null;
     }
 
+    /** Whether the host's latest view is the one of {@code sequence}; false while a rebalance closes the stores. */
+    private static boolean publishedAt(List<TrackerApp> apps, String host, long sequence) {
+        try {
+            HostView v = query(apps, host);
+            return v != null && v.getSequence() == sequence;
+        } catch (InvalidStateStoreException e) {
+            return false;
+        }
+    }
+
     @Test
     void shouldShareEightPartitionsBetweenTwoInstancesWithEveryHostViewRight() throws Exception {
         String ns = "scale-" + UUID.randomUUID().toString().substring(0, 6) + "-";
@@ -130,6 +141,10 @@ class TrackerIntegrationTest {
                         .as("each instance owns some of the 8 partitions").isBetween(1, 7);
             }
             Expected exp = expected(records, KafkaFixture.tempDir("expected-scale"));
+            // a host's latest view is written at most once per view resolution, so "caught up" (offsets committed) can
+            // come a resolution before the last views: wait until every host's view carries its last sequence
+            Cluster.await("latest views published", Duration.ofSeconds(30), () -> exp.views().entrySet().stream()
+                    .allMatch(e -> publishedAt(apps, e.getKey(), e.getValue().getSequence())));
             for (Map.Entry<String, HostView> e : exp.views().entrySet()) {
                 HostView actual = query(apps, e.getKey());
                 assertThat(actual).as(e.getKey()).isNotNull();
