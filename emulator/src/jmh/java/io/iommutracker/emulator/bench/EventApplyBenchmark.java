@@ -5,10 +5,13 @@ import io.iommutracker.avro.Bar;
 import io.iommutracker.avro.BarProgrammed;
 import io.iommutracker.avro.DeviceAdded;
 import io.iommutracker.avro.DeviceRemoved;
+import io.iommutracker.avro.HostView;
 import io.iommutracker.avro.PciDeviceInfo;
 import io.iommutracker.avro.PciEvent;
 import io.iommutracker.emulator.EventRejectedException;
 import io.iommutracker.emulator.HostState;
+import io.iommutracker.emulator.view.HostViewBuilder;
+import io.iommutracker.emulator.view.ViewMemo;
 import io.iommutracker.emulator.synth.SyntheticHost;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -42,6 +45,15 @@ public class EventApplyBenchmark {
     private PciEvent replugLeaf;
     private PciEvent acsAtRootPort;
     private PciEvent barMove;
+    private ViewMemo fullMemo;
+    private ViewMemo withoutLeafMemo;
+
+    /** A memo whose last view is {@code s}'s, as the tracker's is after the previous event. */
+    private static ViewMemo primed(HostState s) {
+        ViewMemo m = new ViewMemo();
+        HostViewBuilder.build(s.model(), s.hostRules(), m);
+        return m;
+    }
 
     @Setup
     public void setUp() throws EventRejectedException {
@@ -50,6 +62,7 @@ public class EventApplyBenchmark {
             s = s.apply(e);
         }
         full = s;
+        fullMemo = primed(full);
         // A leaf in the middle of the host, below the middle root port.
         int rps = (int) Math.ceil(devices / (2.0 + SyntheticHost.DSPS * (1 + SyntheticHost.FUNCTIONS)));
         int rp = Math.max(0, rps / 2 - 1);
@@ -60,6 +73,7 @@ public class EventApplyBenchmark {
         PciDeviceInfo info = s.device(leaf).orElseThrow(() -> new IllegalStateException("no " + leaf));
         unplugLeaf = SyntheticHost.event("bench", next, new DeviceRemoved(leaf));
         withoutLeaf = s.apply(unplugLeaf);
+        withoutLeafMemo = primed(withoutLeaf);
         replugLeaf = SyntheticHost.event("bench", next + 1, new DeviceAdded(info));
         acsAtRootPort = SyntheticHost.event("bench", next, new AcsControlChanged(String.format("%s:00:%02x.0", dom, rp % 25 + 1), 0));
         Bar bar = info.getBars().get(0);
@@ -85,5 +99,33 @@ public class EventApplyBenchmark {
     @Benchmark
     public HostState barMove() throws EventRejectedException {
         return full.apply(barMove);
+    }
+
+    // The same events followed by what the tracker does next: derive the new HostView (both views, regions, verdicts,
+    // usable IOVA, hazards) incrementally from the view of the state before the event.
+
+    @Benchmark
+    public HostView hotUnplugLeafWithView() throws EventRejectedException {
+        return viewAfter(full, fullMemo, unplugLeaf);
+    }
+
+    @Benchmark
+    public HostView hotplugLeafWithView() throws EventRejectedException {
+        return viewAfter(withoutLeaf, withoutLeafMemo, replugLeaf);
+    }
+
+    @Benchmark
+    public HostView acsChangeAtRootPortWithView() throws EventRejectedException {
+        return viewAfter(full, fullMemo, acsAtRootPort);
+    }
+
+    @Benchmark
+    public HostView barMoveWithView() throws EventRejectedException {
+        return viewAfter(full, fullMemo, barMove);
+    }
+
+    private static HostView viewAfter(HostState before, ViewMemo primed, PciEvent event) throws EventRejectedException {
+        HostState next = before.apply(event);
+        return HostViewBuilder.build(next.model(), next.hostRules(), primed.copy());
     }
 }

@@ -9,4 +9,16 @@ package io.iommutracker.emulator.view;
 public final class ViewMemo {
 
     IncrementalView last;
+
+    /**
+     * A memo holding the same last view: builds against either start from it without disturbing the other (a derived
+     * view never changes the one it was derived from). For benchmarks and what-if questions asked from one state.
+     */
+    public ViewMemo copy() {
+        ViewMemo m = new ViewMemo();
+        synchronized (this) {
+            m.last = last;
+        }
+        return m;
+    }
 }
