@@ -29,18 +29,14 @@ class EmulatorEngineMemoTest {
                 continue;
             }
             PciEvent e = r.event();
-            HostEngine.Host before = engines.computeIfAbsent(e.getHostId(), EmulatorEngine.INSTANCE::empty);
-            HostState plain = fresh.computeIfAbsent(e.getHostId(), HostState::empty);
-            HostEngine.Host next;
-            HostState plainNext;
-            try {
-                next = before.apply(e);
-                plainNext = plain.apply(e);
-            } catch (EventRejectedException ex) {
+            Twin step = Twin.apply(engines, fresh, e);
+            if (step == null) {
                 continue;
             }
-            engines.put(e.getHostId(), next);
-            fresh.put(e.getHostId(), plainNext);
+            HostEngine.Host before = step.before();
+            HostEngine.Host next = step.next();
+            HostState plain = step.plain();
+            HostState plainNext = step.plainNext();
             HostView memoised = next.view();
             assertThat(memoised).isEqualTo(plainNext.view());
             if (!memoised.equals(last.put(e.getHostId(), memoised))) {
@@ -71,18 +67,14 @@ class EmulatorEngineMemoTest {
                 continue;
             }
             PciEvent e = r.event();
-            HostEngine.Host before = engines.computeIfAbsent(e.getHostId(), EmulatorEngine.INSTANCE::empty);
-            HostState plain = fresh.computeIfAbsent(e.getHostId(), HostState::empty);
-            HostEngine.Host next;
-            HostState plainNext;
-            try {
-                next = before.apply(e);
-                plainNext = plain.apply(e);
-            } catch (EventRejectedException ex) {
+            Twin step = Twin.apply(engines, fresh, e);
+            if (step == null) {
                 continue;
             }
-            engines.put(e.getHostId(), next);
-            fresh.put(e.getHostId(), plainNext);
+            HostEngine.Host before = step.before();
+            HostEngine.Host next = step.next();
+            HostState plain = step.plain();
+            HostState plainNext = step.plainNext();
             assertThat(next.view()).as("event %d of %s", e.getSequence(), e.getHostId()).isEqualTo(plainNext.view());
             if (compared % 7 == 0) {
                 assertThat(before.view()).as("back to %s", e.getHostId()).isEqualTo(plain.view());
@@ -120,5 +112,22 @@ class EmulatorEngineMemoTest {
         }
         // an unchanged group is the very same object as in the last view: that is what makes diffs cheap
         assertThat(sharedGroups).isGreaterThan(100);
+    }
+
+    /** One event applied both to the memoised engine and to a plain emulator state; null when the event is rejected. */
+    private record Twin(HostEngine.Host before, HostEngine.Host next, HostState plain, HostState plainNext) {
+        static Twin apply(Map<String, HostEngine.Host> engines, Map<String, HostState> fresh, PciEvent e) {
+            HostEngine.Host before = engines.computeIfAbsent(e.getHostId(), EmulatorEngine.INSTANCE::empty);
+            HostState plain = fresh.computeIfAbsent(e.getHostId(), HostState::empty);
+            Twin t;
+            try {
+                t = new Twin(before, before.apply(e), plain, plain.apply(e));
+            } catch (EventRejectedException ex) {
+                return null;
+            }
+            engines.put(e.getHostId(), t.next());
+            fresh.put(e.getHostId(), t.plainNext());
+            return t;
+        }
     }
 }
