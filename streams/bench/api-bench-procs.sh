@@ -10,13 +10,14 @@
 # The first run loads the fleet (boot events of every host through the real topology: a few minutes).
 #   API_JAVA_OPTS="-Xmx2g -XX:+UseShenandoahGC" streams/bench/api-bench-procs.sh [rate] [seconds] [connections] [hosts]
 #   streams/bench/api-bench-procs.sh stop      # stops the broker
+# Broker log, tracker state and JFR files go to streams/target/api-bench (API_BENCH_DIR to change it).
 # API_BENCH_APP=DIR runs the tracker from a copy of app/target (the jar and lib/) instead of the launcher, e.g. the
 # build before a change, for before/after runs back to back.
 # Needs `./mvnw -q -B -DskipTests package` once (the launcher jar, and the bench classes in streams/target/test-classes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RATE="${1:-10000}"; SECS="${2:-30}"; CONNS="${3:-16}"; HOSTS="${4:-10000}"
-WORK="${API_BENCH_DIR:-/tmp/iommu-api-bench}"; KPORT="${API_BENCH_KAFKA_PORT:-19092}"; HPORT="${API_BENCH_HTTP_PORT:-18080}"
+WORK="${API_BENCH_DIR:-$(pwd)/streams/target/api-bench}"; KPORT="${API_BENCH_KAFKA_PORT:-19092}"; HPORT="${API_BENCH_HTTP_PORT:-18080}"
 OPTS="${API_JAVA_OPTS:--Xmx2g}"
 JFR_OPT="-XX:StartFlightRecording=name=apibench,settings=$(pwd)/streams/bench/api-bench.jfc,maxage=10m"
 AVRO="-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.iommutracker"
