@@ -38,8 +38,14 @@ public final class AlertRules {
     /**
      * @param view        the host's current view, or null when nothing is known yet
      * @param silentSince the last event time when the host has gone silent, or null
+     * @return unmodifiable; for a host with neither gap nor silence, the same list object as the last evaluation of
+     *         that host on this thread while its conditions did not change
      */
     public static List<Condition> evaluate(String hostId, HostView view, HostFacts facts, HostRecord.Gap gap, Long silentSince) {
+        if (view != null && gap == null && silentSince == null) {
+            // the common case, memoised: the same list object again while the conditions are unchanged
+            return ViewConditions.sortedOf(hostId, view, facts);
+        }
         List<Condition> out = new ArrayList<>();
         if (view != null) {
             out.addAll(ViewConditions.of(hostId, view, facts));
@@ -59,7 +65,7 @@ public final class AlertRules {
     }
 
     /** Sorted by fingerprint, each fingerprint made once. */
-    private static List<Condition> byFingerprint(List<Condition> conditions) {
+    static List<Condition> byFingerprint(List<Condition> conditions) {
         if (conditions.size() < 2) {
             return conditions;
         }

@@ -46,6 +46,11 @@ final class ViewConditions {
     private List<List<Condition>> perDevice;
     private List<P2pHazard> hazards;
     private List<Condition> p2p;
+    /** The last answer, and the same sorted by fingerprint: the very objects again while no piece changed. */
+    private List<Condition> out;
+    private List<Condition> sorted;
+    /** The {@link #out} that {@link #sorted} was made from. */
+    private List<Condition> sortedFrom;
 
     private ViewConditions(String hostId) {
         this.hostId = hostId;
@@ -53,6 +58,20 @@ final class ViewConditions {
 
     static List<Condition> of(String hostId, HostView view, HostFacts facts) {
         return MEMOS.get().computeIfAbsent(hostId, ViewConditions::new).update(view, facts);
+    }
+
+    /**
+     * The conditions sorted by fingerprint (as {@link AlertRules#evaluate} gives them), unmodifiable. While no piece
+     * changed it is the same list object as the last call's, so a caller can tell "nothing changed" by identity.
+     */
+    static List<Condition> sortedOf(String hostId, HostView view, HostFacts facts) {
+        ViewConditions memo = MEMOS.get().computeIfAbsent(hostId, ViewConditions::new);
+        List<Condition> now = memo.update(view, facts);
+        if (now != memo.sortedFrom) {
+            memo.sorted = List.copyOf(AlertRules.byFingerprint(new ArrayList<>(now)));
+            memo.sortedFrom = now;
+        }
+        return memo.sorted;
     }
 
     private List<Condition> update(HostView view, HostFacts f) {
@@ -144,10 +163,10 @@ final class ViewConditions {
             }
             List<Condition> a = new ArrayList<>(0);
             AlertRules.isolation(hostId, g, byBdf, a);
-            iso.add(a);
+            iso.add(same(a, at < 0 ? null : isolation.get(at)));
             List<Condition> b = new ArrayList<>(0);
             AlertRules.staleGroup(hostId, g, byBdf, b);
-            st.add(b);
+            st.add(same(b, at < 0 ? null : stale.get(at)));
         }
 
         // kernel groups: reserved-region conflicts
@@ -163,7 +182,7 @@ final class ViewConditions {
             }
             List<Condition> c = new ArrayList<>(0);
             AlertRules.reservedConflicts(hostId, g, byBdf, f, c);
-            res.add(c);
+            res.add(same(c, at < 0 ? null : reserved.get(at)));
         }
         Map<Integer, GroupView> nkById = kernelById;
         if (first || nk != kernel) {
@@ -188,7 +207,7 @@ final class ViewConditions {
             } else {
                 List<Condition> c = new ArrayList<>(0);
                 AlertRules.device(hostId, d, kg == null ? null : nkById.get(kg), f, c);
-                per.add(c);
+                per.add(same(c, oldPer == null || i >= oldPer.size() ? null : oldPer.get(i)));
             }
             i++;
         }
@@ -202,7 +221,10 @@ final class ViewConditions {
         } else {
             hz = new ArrayList<>();
             AlertRules.p2pHazards(hostId, view, byBdf, hz);
+            hz = same(hz, p2p);
         }
+        boolean unchanged = out != null && identical(iso, isolation) && identical(st, stale) && identical(res, reserved)
+                && identical(per, perDevice) && hz == p2p;
 
         facts = f;
         devices = nd;
@@ -216,13 +238,35 @@ final class ViewConditions {
         hazards = view.getHazards();
         p2p = hz;
 
-        List<Condition> out = new ArrayList<>();
-        addAll(out, iso);
-        addAll(out, st);
-        addAll(out, res);
-        addAll(out, per);
-        out.addAll(hz);
-        return out;
+        if (unchanged) {
+            return out;
+        }
+        List<Condition> all = new ArrayList<>();
+        addAll(all, iso);
+        addAll(all, st);
+        addAll(all, res);
+        addAll(all, per);
+        all.addAll(hz);
+        out = all;
+        return all;
+    }
+
+    /** The old piece when the one just made equals it: unchanged pieces stay the same objects. */
+    private static List<Condition> same(List<Condition> made, List<Condition> old) {
+        return old != null && old.equals(made) ? old : made;
+    }
+
+    /** The same piece objects in the same order. */
+    private static boolean identical(List<List<Condition>> a, List<List<Condition>> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (a.get(i) != b.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether a hazard that can raise a condition (one with an overlap) names a device in {@code changed}. */

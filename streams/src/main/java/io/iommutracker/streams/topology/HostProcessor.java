@@ -68,6 +68,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     static final int TAIL_BYTES = 64 * 1024;
     /** A host busy without its event time advancing (a stuck clock) is still written every this many resolutions. */
     static final int MAX_PENDING = 4;
+    /** Alert records kept decoded in memory (a firing alert is read on every evaluation of its host). */
+    static final int LATEST_ALERTS = 16_384;
 
     private final HostEngine engine;
     private final Duration silentTimeout;
@@ -86,6 +88,12 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
      * the wall-clock time they did.
      */
     private Map<String, Long> pending;
+    /**
+     * The latest lifecycle record of recently used fingerprints, as in {@code ALERTS}: reconciling reads the record of
+     * every firing alert, and decoding it from the store each time cost more than the rules. Same lifetime as
+     * {@link #cache}.
+     */
+    private Map<String, Alert> latestAlerts;
 
     /**
      * One host's working copy. Mutable on purpose: it is owned by the task's thread and changed by every event, and
@@ -101,6 +109,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         HostRecord.Gap gap;
         boolean silent;
         Set<String> firing;
+        /** The conditions last reconciled and the firing set that reconciliation left (identity marks "unchanged"). */
+        List<Condition> conditions;
+        Set<String> conditionsFiring;
         HostView view;
         boolean viewPublished;
         /** lastSequence of the stored checkpoint, or -1 before the first. */
@@ -130,6 +141,12 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         this.history = context.getStateStore(StoreNames.HOST_VIEW_HISTORY);
         this.alerts = context.getStateStore(StoreNames.ALERTS);
         this.pending = new LinkedHashMap<>();
+        this.latestAlerts = new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Alert> eldest) {
+                return size() > LATEST_ALERTS;
+            }
+        };
         this.cache = new LinkedHashMap<>(256, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Live> eldest) {
@@ -168,6 +185,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     public void close() {
         cache.clear();
         pending.clear();
+        latestAlerts.clear();
     }
 
     @Override
@@ -246,11 +264,17 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         // (unless HOST_SILENT fired since, which this event resolves)
         boolean sameInputs = live != null && !live.silent && view == before && facts == live.facts
                 && Objects.equals(gap, live.gap);
+        List<Condition> conditions = live == null ? null : live.conditions;
         if (!sameInputs) {
-            List<Condition> conditions = AlertRules.evaluate(host, view, facts, gap, null);
-            AlertReconciler.Outcome outcome = AlertReconciler.reconcile(firing, conditions, alerts::get, at);
-            publishAlerts(outcome.emit(), at);
-            firing = outcome.firing();
+            List<Condition> now = AlertRules.evaluate(host, view, facts, gap, null);
+            // the rules answer with the very list reconciled last while nothing changed: then there is nothing to emit
+            // (unless the firing set changed since, by HOST_SILENT)
+            if (now != conditions || live.conditionsFiring != firing) {
+                AlertReconciler.Outcome outcome = AlertReconciler.reconcile(firing, now, this::latestAlert, at);
+                publishAlerts(outcome.emit(), at);
+                firing = outcome.firing();
+            }
+            conditions = now;
         }
         if (live == null) {
             live = new Live();
@@ -267,6 +291,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         live.gap = gap;
         live.silent = false;
         live.firing = firing;
+        live.conditions = conditions;
+        live.conditionsFiring = firing;
         if (view != live.view) {
             live.view = view;
             live.viewPublished = false;
@@ -414,9 +440,22 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     }
 
 
+    /** The latest lifecycle record of a fingerprint, or null. */
+    private Alert latestAlert(String fingerprint) {
+        Alert a = latestAlerts.get(fingerprint);
+        if (a == null) {
+            a = alerts.get(fingerprint);
+            if (a != null) {
+                latestAlerts.put(fingerprint, a);
+            }
+        }
+        return a;
+    }
+
     private void publishAlerts(List<Alert> emit, long at) {
         for (Alert a : emit) {
             alerts.put(a.getFingerprint(), a);
+            latestAlerts.put(a.getFingerprint(), a);
             context.forward(new Record<>(a.getFingerprint(), a, at), Sinks.ALERTS);
         }
     }
@@ -424,7 +463,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     /** Resolves every alert of the host, releases its groups, then tombstones its view and drops its state. */
     private void decommission(String host, Live live, PciEvent event, long at) {
         Set<String> firing = live == null ? Set.of() : live.firing;
-        publishAlerts(AlertReconciler.reconcile(firing, List.of(), alerts::get, at).emit(), at);
+        publishAlerts(AlertReconciler.reconcile(firing, List.of(), this::latestAlert, at).emit(), at);
         HostView before = live == null ? null : live.view;
         for (IommuChange c : ViewDiff.diff(host, before, null, event.getSequence(), at)) {
             context.forward(new Record<>(host, c, at), Sinks.CHANGES);
@@ -439,6 +478,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             }
         }
         hostAlerts.forEach(alerts::delete);
+        hostAlerts.forEach(latestAlerts::remove);
         views.delete(host);
         history.delete(host, at);
         states.delete(host);
@@ -466,7 +506,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             // the alert's time is derived from event time, not from when the punctuation happened to run
             long at = l.lastEventAt + silentTimeout.toMillis();
             List<Condition> conditions = AlertRules.evaluate(host, l.view, l.facts, l.gap, l.lastEventAt);
-            AlertReconciler.Outcome outcome = AlertReconciler.reconcile(l.firing, conditions, alerts::get, at);
+            AlertReconciler.Outcome outcome = AlertReconciler.reconcile(l.firing, conditions, this::latestAlert, at);
             publishAlerts(outcome.emit(), at);
             l.silent = true;
             l.firing = outcome.firing();
