@@ -94,13 +94,23 @@ public final class PciDeviceGroup {
         return g >= 0 ? g : ALLOCATE;
     }
 
-    /** Series: {@code self} is a port on a switch bus that does not isolate, so its group takes all below it. */
+    /**
+     * Series: {@code self} or a bridge above it is a port on a switch bus that does not isolate. That port's group is
+     * non-isolated (BUS_DATA_PCI_NON_ISOLATED), every bridge below it joined it (pci_hierarchy_group()), and so does
+     * whatever is probed below {@code self}.
+     */
     private boolean inNonIsolatedSwitchGroup(Device self) {
         if (!policy.series()) {
             return false;
         }
-        Device usp = topo.parent(self);
-        return SwitchIsolation.isUpstreamPort(usp) && interior(usp) != SwitchIsolation.ISOLATED;
+        int guard = 0;
+        for (Device a = self; a != null && guard++ < 256; a = topo.parent(a)) {
+            Device usp = topo.parent(a);
+            if (SwitchIsolation.isUpstreamPort(usp) && interior(usp) != SwitchIsolation.ISOLATED) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // pcie_switch_isolated() of the bus below an upstream port
