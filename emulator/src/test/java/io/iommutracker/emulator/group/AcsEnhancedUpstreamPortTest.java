@@ -127,15 +127,17 @@ class AcsEnhancedUpstreamPortTest {
 
     @Test
     void aNonIsolatedSwitchTakesANestedSwitchWhole() {
-        // RP → USP1 01:00.0 → DSP 02:00.0 (USP_MT_RR off) → USP2 03:00.0 → DSP 04:00.0 (isolating) → EP 05:00.0,
-        // and a second DSP 02:01.0 (isolating) → EP 06:00.0. Everything below the first switch bus shares USP1's group.
+        // RP → USP1 01:00.0 → DSP 02:00.0 (USP_MT_RR off) → EP 03:00.0, and DSP 02:01.0 (isolating) → USP2 04:00.0 →
+        // DSP 05:00.0 (isolating) → EP 06:00.0. The failing port is on no path of the nested switch, yet everything
+        // below the first switch bus shares USP1's group: each bridge below joined the non-isolated group.
         TestHost h = TestHost.arm(FirmwareKind.DEVICE_TREE).add(at("00:01.0").rootPort(1, 6).acsOn().driver("pcieport"),
                 at("01:00.0").upstreamPort(2, 6).driver("pcieport"),
-                at("02:00.0").downstreamPort(3, 5).acs(ENH_CAP, NO_USP_RR).driver("pcieport"),
-                at("02:01.0").downstreamPort(6, 6).acs(ENH_CAP, ISOLATING).driver("pcieport"),
-                at("03:00.0").upstreamPort(4, 5).driver("pcieport"),
-                at("04:00.0").downstreamPort(5, 5).acs(ENH_CAP, ISOLATING).driver("pcieport"),
-                at("05:00.0").endpoint().driver("nvme"), at("06:00.0").endpoint().driver("nvme"));
+                at("02:00.0").downstreamPort(3, 3).acs(ENH_CAP, NO_USP_RR).driver("pcieport"),
+                at("02:01.0").downstreamPort(4, 6).acs(ENH_CAP, ISOLATING).driver("pcieport"),
+                at("03:00.0").endpoint().driver("nvme"),
+                at("04:00.0").upstreamPort(5, 6).driver("pcieport"),
+                at("05:00.0").downstreamPort(6, 6).acs(ENH_CAP, ISOLATING).driver("pcieport"),
+                at("06:00.0").endpoint().driver("nvme"));
         Set<Set<String>> expected = groups(g("00:01.0"),
                 g("01:00.0", "02:00.0", "02:01.0", "03:00.0", "04:00.0", "05:00.0", "06:00.0"));
         assertThat(h.livePartition(RuleSet.ACS_GROUPS_SERIES)).isEqualTo(expected);
