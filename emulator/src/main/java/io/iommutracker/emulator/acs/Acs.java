@@ -97,6 +97,20 @@ public final class Acs {
         };
     }
 
+    /**
+     * pci_acs_enabled(dsp, PCI_ACS_USP_MT_RR) in the series' pcie_switch_isolated(): whether requests from below this
+     * downstream port are kept away from the upstream port's own MMIO. Without ACS Enhanced the control is masked away
+     * (RR is taken to imply it); a port with no ACS capability fails, as pci_acs_flags_enabled() does. A port an ACS
+     * quirk answers for is taken to redirect, as elsewhere the quirks are asked with the base request only (here none).
+     */
+    public static boolean upstreamPortMemoryRedirected(Device dsp, Topology topo, AcsPolicy policy) {
+        boolean onRoot = topo.isRootBus(dsp.bdf().domain(), dsp.bdf().bus());
+        if (AcsQuirks.specificAcsEnabled(dsp, REQ_ACS_FLAGS, onRoot, policy) >= 0) {
+            return true;
+        }
+        return seriesFlagsEnabled(dsp, USP_MT_RR, policy);
+    }
+
     private static boolean grouping(int req) {
         return (req & REQ_ACS_FLAGS) == REQ_ACS_FLAGS;
     }

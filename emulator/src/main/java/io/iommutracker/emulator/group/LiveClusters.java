@@ -4,6 +4,7 @@ import io.iommutracker.avro.PcieType;
 import io.iommutracker.emulator.acs.Acs;
 import io.iommutracker.emulator.acs.AcsFlags;
 import io.iommutracker.emulator.acs.AcsPolicy;
+import io.iommutracker.emulator.acs.SwitchIsolation;
 import io.iommutracker.emulator.alias.DmaAlias;
 import io.iommutracker.emulator.model.Device;
 import io.iommutracker.emulator.model.Keys;
@@ -15,10 +16,19 @@ import java.util.function.LongConsumer;
 
 /**
  * The same-bus part of the live grouping, cached per bus: which devices of one bus are tied together by DMA aliases
- * (steps 3 of pci_device_group) or by being ACS-less functions of one multifunction slot (step 4). Kept in the host
- * state and recomputed only for the buses an event touches.
+ * (steps 3 of pci_device_group) or by being ACS-less functions of one multifunction slot (step 4), and, under the
+ * posted series, how isolated a switch's interior bus is ({@link SwitchIsolation}): its downstream ports share one
+ * cluster when they are not isolated from each other, and each device on the bus carries the bus's flags (its group
+ * is a non-isolated one; it joins the upstream port's group). Kept in the host state and recomputed only for the buses
+ * an event touches; a change of flags shows as a changed representative, so whoever re-derives what sits below changed
+ * representatives also re-derives what a flag change moves.
  */
 public final class LiveClusters {
+
+    /** Bus flag: the device's group is a non-isolated one (series: it sits on a switch bus that does not isolate). */
+    static final int NON_ISOLATED_GROUP = 1;
+    /** Bus flag: the device joins the group of its bus's bridge (series: PCIE_NON_ISOLATED below an upstream port). */
+    static final int JOINS_BRIDGE = 2;
 
     /** How many bus partitions were computed, process-wide: lets tests check incrementality without timing. */
     public static final AtomicLong BUS_RECOMPUTATIONS = new AtomicLong();
@@ -58,9 +68,9 @@ public final class LiveClusters {
     }
 
     /**
-     * Visits the key ({@link Keys#device}) of every device whose cluster representative differs between {@code other}
-     * and this cache (including devices only one of them knows): live-group anchors below any other device are as
-     * they were.
+     * Visits the key ({@link Keys#device}) of every device whose cluster representative or bus flags differ between
+     * {@code other} and this cache (including devices only one of them knows): live-group anchors below any other
+     * device are as they were.
      */
     public void changedRepresentatives(LiveClusters other, LongConsumer changed) {
         byBus.diff(other.byBus, bus -> {
@@ -70,7 +80,7 @@ public final class LiveClusters {
                 int[] repNow = reps(now);
                 int[] repWas = reps(was);
                 for (int devfn = 0; devfn < 256; devfn++) {
-                    if (repNow[devfn] != repWas[devfn]) {
+                    if (repNow[devfn] != repWas[devfn]) { // representative and flags
                         changed.accept((bus << 8) | devfn);
                     }
                 }
@@ -82,10 +92,10 @@ public final class LiveClusters {
             int na = now == null ? 0 : now.length;
             int nb = was == null ? 0 : was.length;
             while (a < na || b < nb) {
-                int da = a < na ? now[a] >>> 8 : 256;
-                int db = b < nb ? was[b] >>> 8 : 256;
+                int da = a < na ? now[a] >>> 16 : 256;
+                int db = b < nb ? was[b] >>> 16 : 256;
                 if (da == db) {
-                    if ((now[a] & 0xff) != (was[b] & 0xff)) {
+                    if ((now[a] & 0xffff) != (was[b] & 0xffff)) {
                         changed.accept((bus << 8) | da);
                     }
                     a++;
@@ -104,7 +114,7 @@ public final class LiveClusters {
     private static boolean ascending(int[] packed) {
         if (packed != null) {
             for (int i = 1; i < packed.length; i++) {
-                if (packed[i] >>> 8 <= packed[i - 1] >>> 8) {
+                if (packed[i] >>> 16 <= packed[i - 1] >>> 16) {
                     return false;
                 }
             }
@@ -112,13 +122,13 @@ public final class LiveClusters {
         return true;
     }
 
-    /** devfn -> representative devfn, -1 for a devfn not on the bus. */
+    /** devfn -> flags and representative devfn, -1 for a devfn not on the bus. */
     private static int[] reps(int[] packed) {
         int[] out = new int[256];
         java.util.Arrays.fill(out, -1);
         if (packed != null) {
             for (int p : packed) {
-                out[p >>> 8] = p & 0xff;
+                out[p >>> 16] = p & 0xffff;
             }
         }
         return out;
@@ -126,19 +136,36 @@ public final class LiveClusters {
 
     /** The devfn of the smallest device clustered with {@code d} on its bus. */
     public int rep(Device d) {
+        int p = packed(d);
+        return p < 0 ? d.bdf().devfn() : p & 0xff;
+    }
+
+    /** Series: the device's group is non-isolated, so everything below it joins it (BUS_DATA_PCI_NON_ISOLATED). */
+    public boolean inNonIsolatedGroup(Device d) {
+        int p = packed(d);
+        return p >= 0 && (p >>> 8 & NON_ISOLATED_GROUP) != 0;
+    }
+
+    /** Series: the device joins its bus's bridge's group (its bus is PCIE_NON_ISOLATED below an upstream port). */
+    public boolean joinsBridge(Device d) {
+        int p = packed(d);
+        return p >= 0 && (p >>> 8 & JOINS_BRIDGE) != 0;
+    }
+
+    private int packed(Device d) {
         int[] packed = byBus.get(Keys.bus(d.bdf()));
         int devfn = d.bdf().devfn();
         if (packed != null) {
             for (int p : packed) {
-                if (p >>> 8 == devfn) {
-                    return p & 0xff;
+                if (p >>> 16 == devfn) {
+                    return p;
                 }
             }
         }
-        return devfn;
+        return -1;
     }
 
-    /** Union-find over one bus; packed as (devfn << 8 | representative devfn), devfn order. */
+    /** Union-find over one bus; packed as (devfn << 16 | bus flags << 8 | representative devfn), devfn order. */
     static int[] partition(List<Device> devs, Topology topo, AcsPolicy policy) {
         BUS_RECOMPUTATIONS.incrementAndGet();
         int n = devs.size();
@@ -178,35 +205,43 @@ public final class LiveClusters {
                 }
             }
         }
-        if (policy.series()) {
-            seriesEdges(devs, topo, acsOk, parent);
-        }
+        int flags = policy.series() ? seriesEdges(devs, topo, policy, parent) : 0;
         int[] packed = new int[n];
         for (int i = 0; i < n; i++) {
-            packed[i] = (devs.get(i).bdf().devfn() << 8) | devs.get(find(parent, i)).bdf().devfn();
+            packed[i] = (devs.get(i).bdf().devfn() << 16) | (flags << 8) | devs.get(find(parent, i)).bdf().devfn();
         }
         return packed;
     }
 
-    // The posted series: ACS-less sibling downstream ports share a group; the devices behind a PCIe-to-PCI bridge
-    // form one group of their own.
-    private static void seriesEdges(List<Device> devs, Topology topo, boolean[] acsOk, int[] parent) {
-        int firstDsp = -1;
-        for (int i = 0; i < devs.size(); i++) {
-            if (devs.get(i).pcieType() == PcieType.DOWNSTREAM_PORT && !acsOk[i]) {
-                if (firstDsp < 0) {
-                    firstDsp = i;
-                } else {
-                    union(parent, firstDsp, i);
+    /**
+     * The posted series (pci_device_group() over pci_bus_isolated()): on a switch's interior bus that does not isolate,
+     * all the downstream ports share one group, the USP's when the bus is PCIE_NON_ISOLATED; the devices behind a
+     * PCIe-to-PCI bridge form one group of their own. Returns the bus flags.
+     */
+    private static int seriesEdges(List<Device> devs, Topology topo, AcsPolicy policy, int[] parent) {
+        Device self = topo.parent(devs.get(0));
+        if (SwitchIsolation.isUpstreamPort(self)) {
+            switch (SwitchIsolation.of(devs, topo, policy)) {
+                case DSP_NON_ISOLATED -> {
+                    for (int i = 1; i < devs.size(); i++) {
+                        union(parent, 0, i);
+                    }
+                    return NON_ISOLATED_GROUP;
+                }
+                case NON_ISOLATED -> {
+                    return NON_ISOLATED_GROUP | JOINS_BRIDGE;
+                }
+                default -> {
+                    return 0;
                 }
             }
         }
-        Device self = topo.parent(devs.get(0));
         if (self != null && self.isPcie() && self.pcieType() == PcieType.PCIE_TO_PCI_BRIDGE) {
             for (int i = 1; i < devs.size(); i++) {
                 union(parent, 0, i);
             }
         }
+        return 0;
     }
 
     private static int find(int[] parent, int i) {

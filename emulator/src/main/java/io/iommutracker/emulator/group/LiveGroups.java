@@ -28,6 +28,7 @@ public final class LiveGroups {
     private final LiveClusters clusters;
     private final Map<Long, Boolean> acsFail = new HashMap<>();
     private final Map<Long, Boolean> aliasAbove = new HashMap<>();
+    private final Map<Long, Boolean> nonIsolatedGroup = new HashMap<>();
 
     public LiveGroups(Topology topo, AcsPolicy policy, LiveClusters clusters) {
         this.topo = topo;
@@ -57,7 +58,8 @@ public final class LiveGroups {
         int guard = 0;
         while (guard++ < 256) {
             Device p = topo.parent(cur);
-            if (p == null || !joinsParent(p)) {
+            // series: a device on a switch bus that is PCIE_NON_ISOLATED joins the upstream port's group
+            if (p == null || !(joinsParent(p) || policy.series() && clusters.joinsBridge(cur))) {
                 break;
             }
             if (policy.series() && p.isPcie() && p.pcieType() == PcieType.PCIE_TO_PCI_BRIDGE && !attachesUp(p)) {
@@ -71,7 +73,21 @@ public final class LiveGroups {
 
     /** Whether a device directly below bridge {@code p} lands in p's group. */
     private boolean joinsParent(Device p) {
-        return acsFail(p) || aliasAbove(p);
+        return acsFail(p) || aliasAbove(p) || policy.series() && nonIsolatedGroup(p);
+    }
+
+    /**
+     * Series: p's group carries BUS_DATA_PCI_NON_ISOLATED, so pci_hierarchy_group() puts everything below p in it:
+     * p sits on a switch bus that does not isolate, or p itself joined the group of the bridge above it.
+     */
+    private boolean nonIsolatedGroup(Device p) {
+        Boolean v = nonIsolatedGroup.get(p.key());
+        if (v == null) {
+            Device up = topo.parent(p);
+            v = clusters.inNonIsolatedGroup(p) || (up != null && joinsParent(up));
+            nonIsolatedGroup.put(p.key(), v);
+        }
+        return v;
     }
 
     private boolean attachesUp(Device d) {

@@ -97,4 +97,38 @@ class AcsTest {
         Device plain = dev(PciDevices.at("02:00.0").downstreamPort(3, 3).acs(0x0f5f, 0x1d));
         assertThat(Acs.enabled(plain, AcsFlags.REQ_ACS_FLAGS, Topology.empty().with(plain), seriesNoEnable)).isTrue();
     }
+
+    @Test
+    void switchInteriorBusIsolationUnderTheSeries() {
+        AcsPolicy dt = new AcsPolicy(RuleSet.ACS_GROUPS_SERIES, Optional.empty(), false, false);
+        int enhanced = 0x5f | AcsFlags.ENHANCED;
+        int all = 0x1d | AcsFlags.DSP_MT_RR | AcsFlags.USP_MT_RR;
+        Device usp = dev(PciDevices.at("01:00.0").upstreamPort(2, 4));
+        Device isolating = dev(PciDevices.at("02:00.0").downstreamPort(3, 3).acs(enhanced, all));
+        Device noUsp = dev(PciDevices.at("02:01.0").downstreamPort(4, 4).acs(enhanced, all & ~AcsFlags.USP_MT_RR));
+        Device noDsp = dev(PciDevices.at("02:01.0").downstreamPort(4, 4).acs(enhanced, all & ~AcsFlags.DSP_MT_RR));
+        Topology t = Topology.empty().with(usp).with(isolating);
+        assertThat(SwitchIsolation.of(List.of(isolating), t, dt)).isEqualTo(SwitchIsolation.ISOLATED);
+        assertThat(SwitchIsolation.of(List.of(isolating, noUsp), t.with(noUsp), dt)).isEqualTo(SwitchIsolation.NON_ISOLATED);
+        assertThat(SwitchIsolation.of(List.of(isolating, noDsp), t.with(noDsp), dt)).isEqualTo(SwitchIsolation.DSP_NON_ISOLATED);
+        // Without ACS Enhanced USP_MT_RR is masked away: a port with its base controls off lets only its peers in.
+        Device plainOff = dev(PciDevices.at("02:01.0").downstreamPort(4, 4).acs(0x5f, 0));
+        assertThat(Acs.upstreamPortMemoryRedirected(plainOff, t.with(plainOff), dt)).isTrue();
+        assertThat(SwitchIsolation.of(List.of(plainOff), t.with(plainOff), dt)).isEqualTo(SwitchIsolation.DSP_NON_ISOLATED);
+        // No ACS capability: pci_acs_flags_enabled() fails for USP_MT_RR as for anything else.
+        Device noCap = dev(PciDevices.at("02:01.0").downstreamPort(4, 4));
+        assertThat(Acs.upstreamPortMemoryRedirected(noCap, t.with(noCap), dt)).isFalse();
+        assertThat(SwitchIsolation.of(List.of(noCap), t.with(noCap), dt)).isEqualTo(SwitchIsolation.NON_ISOLATED);
+        // A port an ACS quirk answers for (Zhaoxin switch DSP) is not asked about the enhanced controls.
+        Device quirked = dev(PciDevices.at("02:01.0").ids(0x1d17, 0x0710).downstreamPort(4, 4));
+        assertThat(Acs.upstreamPortMemoryRedirected(quirked, t.with(quirked), dt)).isTrue();
+        // Anything but a downstream port on the bus is not understood.
+        Device ep = dev(PciDevices.at("02:02.0").type(PcieType.ENDPOINT));
+        assertThat(SwitchIsolation.of(List.of(isolating, ep), t.with(ep), dt)).isEqualTo(SwitchIsolation.NON_ISOLATED);
+        // A kernel that enables ACS sets USP_MT_RR on ENHANCED ports itself (series pci_std_enable_acs()).
+        AcsPolicy acpi = new AcsPolicy(RuleSet.ACS_GROUPS_SERIES, Optional.empty(), false, true);
+        assertThat(Acs.upstreamPortMemoryRedirected(noUsp, t.with(noUsp), acpi)).isTrue();
+        assertThat(SwitchIsolation.isUpstreamPort(usp)).isTrue();
+        assertThat(SwitchIsolation.isUpstreamPort(isolating)).isFalse();
+    }
 }

@@ -65,9 +65,18 @@ class ConformanceScenariosTest {
         TestHost h = withSwitch(TestHost.of(IommuPlatform.AMD_VI), true, false);
         assertThat(h.kernelPartition()).isEqualTo(groups(g("00:01.0"), g("01:00.0"), g("02:00.0", "03:00.0"), g("02:01.0", "04:00.0")));
         assertThat(h.livePartition()).isEqualTo(h.kernelPartition());
-        // The posted series merges what sits below ACS-less sibling downstream ports.
+        // The posted series merges what sits below ACS-less sibling downstream ports. These ports have no ACS
+        // capability at all, so pci_acs_enabled(dsp, USP_MT_RR) fails too (v3 11/11) and the upstream port joins.
         assertThat(h.livePartition(RuleSet.ACS_GROUPS_SERIES))
+                .isEqualTo(groups(g("00:01.0"), g("01:00.0", "02:00.0", "03:00.0", "02:01.0", "04:00.0")));
+        // Ports with the capability and its controls off: the USP's MMIO is taken as redirected (no ACS Enhanced, so
+        // RR implies it), and only the downstream ports share a group.
+        TestHost off = TestHost.of(IommuPlatform.AMD_VI).add(rp(true), at("01:00.0").upstreamPort(2, 4),
+                at("02:00.0").downstreamPort(3, 3).acs(0x1d, 0), at("02:01.0").downstreamPort(4, 4).acs(0x1d, 0),
+                at("03:00.0").endpoint(), at("04:00.0").endpoint());
+        assertThat(off.livePartition(RuleSet.ACS_GROUPS_SERIES))
                 .isEqualTo(groups(g("00:01.0"), g("01:00.0"), g("02:00.0", "03:00.0", "02:01.0", "04:00.0")));
+        assertThat(off.livePartition()).isEqualTo(h.kernelPartition());
     }
 
     @Test
