@@ -331,6 +331,7 @@ public final class LoadDriver {
             }
             written = LoadDriverWrites.snapshot(admin).since(before);
             events = offsets(null) - inputBefore;
+            logLoopMetrics(appId, streams);
         } finally {
             leave(streams);
         }
@@ -342,6 +343,24 @@ public final class LoadDriver {
         });
         Latency l = percentiles(samples);
         return new Latency(l.samples(), l.p50(), l.p99(), events, written);
+    }
+
+    /** Stream-thread loop metrics that break an end-to-end latency down: where the thread's time went, commit cost. */
+    private static final List<String> LOOP_METRICS = List.of("process-ratio", "punctuate-ratio", "commit-ratio",
+            "poll-ratio", "commit-latency-avg", "commit-latency-max", "punctuate-latency-avg", "punctuate-latency-max",
+            "poll-records-avg", "process-records-avg");
+
+    private static void logLoopMetrics(String appId, KafkaStreams streams) {
+        Map<String, Double> values = new TreeMap<>();
+        streams.metrics().forEach((name, metric) -> {
+            boolean loop = name.group().equals("stream-thread-metrics") && LOOP_METRICS.contains(name.name());
+            boolean e2e = name.name().startsWith("record-e2e-latency") && name.group().equals("stream-processor-node-metrics");
+            if ((loop || e2e) && metric.metricValue() instanceof Double d && !d.isNaN()) {
+                String key = e2e ? name.name() + "[" + name.tags().get("processor-node-id") + "]" : name.name();
+                values.merge(key, d, e2e && name.name().endsWith("max") ? Math::max : (a, b) -> (a + b) / 2);
+            }
+        });
+        log.info("{} stream-thread loop: {}", appId, values);
     }
 
     private static Latency percentiles(List<Long> samples) {
