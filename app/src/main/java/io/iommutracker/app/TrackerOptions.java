@@ -37,6 +37,12 @@ final class TrackerOptions {
             description = "How far back as-of reads and device history reach (default: ${DEFAULT-VALUE}).")
     String historyRetention;
 
+    @Option(names = "--stream-threads", defaultValue = "1", paramLabel = "N",
+            description = "Kafka Streams threads of this instance: each works on its own partitions, so one instance can "
+                    + "use up to min(N, --partitions) cores; threads beyond the partitions it owns stay idle "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int streamThreads;
+
     @Option(names = "--http-host", defaultValue = "127.0.0.1", description = "Address the query API listens on (default: ${DEFAULT-VALUE}).")
     String httpHost;
 
@@ -57,6 +63,10 @@ final class TrackerOptions {
                 .withHistoryRetention(AgentCommand.parseDuration("--history-retention", historyRetention))
                 .withApplicationServer(advertised() + ":" + apiPort)
                 .withTopicReplicationFactor(kafka.replicationFactor);
+        if (streamThreads < 1) {
+            throw new IllegalArgumentException("--stream-threads " + streamThreads + ": must be at least 1");
+        }
+        c = c.withExtra(java.util.Map.of("num.stream.threads", Integer.toString(streamThreads)));
         if (kafka.kafkaConfig != null) {
             c = c.withExtraPropertiesFile(kafka.kafkaConfig);
         }

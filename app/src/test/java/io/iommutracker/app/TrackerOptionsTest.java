@@ -40,4 +40,13 @@ class TrackerOptionsTest {
                 .hasMessageContaining("--view-resolution quarter-second")
                 .hasMessageContaining("ms, s, m, h or d");
     }
+
+    @Test
+    void shouldRunTheAskedNumberOfStreamThreadsAndRefuseNone() {
+        assertThat(config().streamsConfig().getProperty("num.stream.threads")).isEqualTo("1");
+        assertThat(config("--stream-threads", "4").streamsConfig().getProperty("num.stream.threads")).isEqualTo("4");
+        assertThatThrownBy(() -> config("--stream-threads", "0"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--stream-threads 0: must be at least 1");
+    }
 }
