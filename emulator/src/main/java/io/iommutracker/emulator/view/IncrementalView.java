@@ -205,25 +205,25 @@ final class IncrementalView {
         private final Map<Long, int[]> busPaths = new HashMap<>();
 
         /** Devices copied for this step (null: removed). */
-        private final Map<Long, Dev> work = new HashMap<>();
-        private final Set<Long> removed = new HashSet<>();
+        private final LongMap<Dev> work = new LongMap<>();
+        private final LongSet removed = new LongSet();
         /** Present devices whose record differs in any way, or that are new. */
-        private final Set<Long> dDevice = new HashSet<>();
+        private final LongSet dDevice = new LongSet();
         /** The device changed in more than who owns it (or is new): regions, anchors and hazards read it. */
-        private final Set<Long> dHardware = new HashSet<>();
+        private final LongSet dHardware = new LongSet();
         /** The device's driver or owner changed (or it is new): the facts of its group and its view read them. */
-        private final Set<Long> dOwner = new HashSet<>();
+        private final LongSet dOwner = new LongSet();
         /** Below a bridge that changed, in the old hierarchy or the new: its chain of bridges may differ. */
-        private final Set<Long> dChain = new HashSet<>();
-        private final Set<Long> dProbeKey = new HashSet<>();
-        private final Set<Long> dRegions = new HashSet<>();
-        private final Set<Long> dKernel = new HashSet<>();
-        private final Set<Long> dDma = new HashSet<>();
-        private final Set<Long> dView = new HashSet<>();
+        private final LongSet dChain = new LongSet();
+        private final LongSet dProbeKey = new LongSet();
+        private final LongSet dRegions = new LongSet();
+        private final LongSet dKernel = new LongSet();
+        private final LongSet dDma = new LongSet();
+        private final LongSet dView = new LongSet();
         /** The buses ({@code Keys.bus}) of devices whose hardware changed, for the P2P hazards that read them. */
-        private final Set<Long> hardwareBuses = new HashSet<>();
-        private final Set<Long> liveDirty = new HashSet<>();
-        private final Map<Long, List<Long>> arrivals = new HashMap<>();
+        private final LongSet hardwareBuses = new LongSet();
+        private final LongSet liveDirty = new LongSet();
+        private final LongMap<List<Long>> arrivals = new LongMap<>();
         private final Set<Integer> newFacts = new HashSet<>();
 
         private LongTrie<KernelGroup> kernel;
@@ -280,8 +280,8 @@ final class IncrementalView {
             PTree<ProbeKey, DeviceView> order = deviceViews();
             PTree<ProbeKey, Hazards> hz = hazards();
             LongTrie<Dev> devs = p.devs;
-            for (Map.Entry<Long, Dev> e : work.entrySet()) {
-                devs = e.getValue() == null ? devs.remove(e.getKey()) : devs.put(e.getKey(), e.getValue());
+            for (int i = 0; i < work.size(); i++) {
+                devs = work.valueAt(i) == null ? devs.remove(work.keyAt(i)) : devs.put(work.keyAt(i), work.valueAt(i));
             }
             HostView v = assemble(order, hz, lr.order());
             return new IncrementalView(m, v, true, devs, order, hz, kernel, kernelViews, iova, lr.byAnchor(),
@@ -334,7 +334,7 @@ final class IncrementalView {
         }
 
         /** Marks every device below {@code bridge} in {@code topo} that this version has. */
-        private void markBelow(Topology topo, Device bridge, Set<Long> flags, int depth) {
+        private void markBelow(Topology topo, Device bridge, LongSet flags, int depth) {
             Device self = topo.busSelf(bridge.bdf().domain(), bridge.secondary());
             if (self == null || !self.bdf().equals(bridge.bdf()) || depth > 256) {
                 return;
@@ -344,7 +344,7 @@ final class IncrementalView {
             }
         }
 
-        private void mark(Device d, Topology topo, Set<Long> flags, int depth) {
+        private void mark(Device d, Topology topo, LongSet flags, int depth) {
             if (t.deviceAt(d.key()) != null) {
                 flags.add(d.key());
             }
@@ -357,13 +357,17 @@ final class IncrementalView {
 
         /** The device record, place in probe order and regions of every changed device and every one below a change. */
         private void devices() {
-            Set<Long> all = new HashSet<>(dDevice);
+            boolean sameBuses = t.sameBridgeIndex(pt);
+            LongSet all = new LongSet();
+            all.addAll(dDevice);
             all.addAll(dChain);
-            for (long key : all) {
+            for (int i1 = 0; i1 < all.size(); i1++) {
+                long key = all.at(i1);
                 Dev old = p.devs.get(key);
                 Dev d = touch(key);
                 d.device = t.deviceAt(key);
-                if (old == null || dChain.contains(key)) {
+                // with the same bus->self index every device keeps its chain of bridges, so its place
+                if (old == null || (dChain.contains(key) && !sameBuses)) {
                     d.pkey = ProbeKey.of(t, d.device, busPaths);
                     if (old == null || !d.pkey.equals(old.pkey)) {
                         dProbeKey.add(key);
@@ -406,7 +410,7 @@ final class IncrementalView {
          * one whose representative changed are made again. Marks the live groups whose members may differ.
          */
         private void anchors() {
-            Set<Long> dCluster = new HashSet<>();
+            LongSet dCluster = new LongSet();
             LiveClusters pc = fresh ? LiveClusters.empty() : p.model.liveClusters();
             if (m.liveClusters() != pc) {
                 m.liveClusters().changedRepresentatives(pc, key -> {
@@ -416,10 +420,12 @@ final class IncrementalView {
                     }
                 });
             }
-            Set<Long> all = new HashSet<>(dDevice);
+            LongSet all = new LongSet();
+            all.addAll(dDevice);
             all.addAll(dChain);
             all.addAll(dCluster);
-            for (long key : all) {
+            for (int i2 = 0; i2 < all.size(); i2++) {
+                long key = all.at(i2);
                 Dev old = p.devs.get(key);
                 Dev d = touch(key);
                 boolean e = Platforms.eligible(m.host(), d.device);
@@ -441,22 +447,29 @@ final class IncrementalView {
                 }
                 if (e && (old == null || !old.eligible || old.anchor != a)) {
                     liveDirty.add(a);
-                    arrivals.computeIfAbsent(a, x -> new ArrayList<>()).add(key);
+                    List<Long> in = arrivals.get(a);
+                    if (in == null) {
+                        in = new ArrayList<>();
+                        arrivals.put(a, in);
+                    }
+                    in.add(key);
                     dView.add(key);
                 }
                 if (!e && old != null && old.eligible) {
                     dView.add(key);
                 }
             }
-            for (long key : removed) {
+            for (int i3 = 0; i3 < removed.size(); i3++) {
+                long key = removed.at(i3);
                 Dev old = p.devs.get(key);
                 if (old != null && old.eligible) {
                     liveDirty.add(old.anchor);
                 }
             }
             // a group's members' order, regions and kernel ids make its view and its place
-            for (Set<Long> s : List.of(dProbeKey, dRegions, dKernel)) {
-                for (long key : s) {
+            for (LongSet s : List.of(dProbeKey, dRegions, dKernel)) {
+                for (int i4 = 0; i4 < s.size(); i4++) {
+                    long key = s.at(i4);
                     Dev d = cur(key);
                     if (d != null && d.eligible) {
                         liveDirty.add(d.anchor);
@@ -472,8 +485,9 @@ final class IncrementalView {
             if (k != pk) {
                 k.changedGroups(pk, id -> dirty.add((int) id));
             }
-            for (Set<Long> s : List.of(dOwner, dRegions, dKernel, removed)) {
-                for (long key : s) {
+            for (LongSet s : List.of(dOwner, dRegions, dKernel, removed)) {
+                for (int i5 = 0; i5 < s.size(); i5++) {
+                    long key = s.at(i5);
                     Dev d = cur(key);
                     if (d != null && d.kernel >= 0) {
                         dirty.add(d.kernel);
@@ -532,14 +546,16 @@ final class IncrementalView {
                     }
                 });
             }
-            Set<Long> all = new HashSet<>(dKernel);
+            LongSet all = new LongSet();
+            all.addAll(dKernel);
             all.addAll(dDma);
             for (int id : newFacts) {
                 for (Bdf b : k.members(id)) {
                     all.add(Keys.device(b));
                 }
             }
-            for (long key : all) {
+            for (int i6 = 0; i6 < all.size(); i6++) {
+                long key = all.at(i6);
                 if (t.deviceAt(key) == null) {
                     continue;
                 }
@@ -574,11 +590,12 @@ final class IncrementalView {
             LongTrie<Live> byAnchor = p.live;
             PTree<LiveKey, Live> lorder = p.liveOrder;
             PTree<LiveKey, Live> losers = p.losers;
-            Map<Long, Live> pending = new HashMap<>();
+            LongMap<Live> pending = new LongMap<>();
             Set<Integer> mins = new HashSet<>();
             List<LiveKey> loserEdits = new ArrayList<>();
             // every old place goes before any new one is taken: a new key may be another group's old one
-            for (long anchor : liveDirty) {
+            for (int i7 = 0; i7 < liveDirty.size(); i7++) {
+                long anchor = liveDirty.at(i7);
                 Live old = p.live.get(anchor);
                 if (old != null) {
                     lorder = lorder.remove(old.key());
@@ -589,7 +606,8 @@ final class IncrementalView {
                     mins.add(old.min);
                 }
             }
-            for (long anchor : liveDirty) {
+            for (int i8 = 0; i8 < liveDirty.size(); i8++) {
+                long anchor = liveDirty.at(i8);
                 Live old = p.live.get(anchor);
                 List<Long> members = new ArrayList<>();
                 if (old != null) {
@@ -600,7 +618,10 @@ final class IncrementalView {
                         }
                     }
                 }
-                members.addAll(arrivals.getOrDefault(anchor, List.of()));
+                List<Long> in = arrivals.get(anchor);
+                if (in != null) {
+                    members.addAll(in);
+                }
                 if (members.isEmpty()) {
                     byAnchor = byAnchor.remove(anchor);
                     continue;
@@ -654,7 +675,8 @@ final class IncrementalView {
                     mine.loser = loser;
                 }
             }
-            for (Live g : pending.values()) {
+            for (int i = 0; i < pending.size(); i++) {
+                Live g = pending.valueAt(i);
                 if (g.loser) {
                     losers = losers.put(g.key(), g);
                     loserEdits.add(g.key());
@@ -690,7 +712,8 @@ final class IncrementalView {
                     mine.id = ids.get(i);
                 }
             }
-            for (Live g : pending.values()) {
+            for (int i = 0; i < pending.size(); i++) {
+                Live g = pending.valueAt(i);
                 Live old = p.live.get(g.anchor);
                 boolean sameMembers = old != null && java.util.Arrays.equals(old.members, g.members);
                 if (sameMembers) {
@@ -703,7 +726,9 @@ final class IncrementalView {
                 }
                 g.view = old != null && sameMembers && old.id == g.id ? old.view : liveView(g);
                 if (old == null || old.id != g.id) {
-                    dView.addAll(java.util.Arrays.stream(g.members).boxed().toList());
+                    for (long key : g.members) {
+                        dView.add(key);
+                    }
                 }
                 byAnchor = byAnchor.put(g.anchor, g);
                 lorder = lorder.put(g.key(), g);
@@ -730,20 +755,24 @@ final class IncrementalView {
 
         private PTree<ProbeKey, DeviceView> deviceViews() {
             PTree<ProbeKey, DeviceView> out = p.order;
-            for (long key : removed) {
+            for (int i9 = 0; i9 < removed.size(); i9++) {
+                long key = removed.at(i9);
                 out = out.remove(p.devs.get(key).pkey);
             }
-            for (long key : dProbeKey) {
+            for (int i10 = 0; i10 < dProbeKey.size(); i10++) {
+                long key = dProbeKey.at(i10);
                 Dev old = p.devs.get(key);
                 if (old != null) {
                     out = out.remove(old.pkey);
                 }
             }
-            Set<Long> all = new HashSet<>(dView);
+            LongSet all = new LongSet();
+            all.addAll(dView);
             all.addAll(dOwner);
             all.addAll(dKernel);
             all.addAll(dProbeKey);
-            for (long key : all) {
+            for (int i11 = 0; i11 < all.size(); i11++) {
+                long key = all.at(i11);
                 if (t.deviceAt(key) == null) {
                     continue;
                 }
@@ -779,17 +808,20 @@ final class IncrementalView {
             if (out.isEmpty() && m.dmaReports().isEmpty()) {
                 return out;
             }
-            Set<Long> all = new HashSet<>(dDma);
+            LongSet all = new LongSet();
+            all.addAll(dDma);
             all.addAll(dChain);
             all.addAll(dDevice);
-            for (long key : removed) {
+            for (int i12 = 0; i12 < removed.size(); i12++) {
+                long key = removed.at(i12);
                 Dev old = p.devs.get(key);
                 Hazards h = old == null ? null : out.get(old.pkey);
                 if (h != null && h.device() == key) {
                     out = out.remove(old.pkey);
                 }
             }
-            for (long bus : hardwareBuses) {
+            for (int i13 = 0; i13 < hardwareBuses.size(); i13++) {
+                long bus = hardwareBuses.at(i13);
                 int domain = (int) (bus >>> 8);
                 int b = (int) bus & 0xff;
                 for (Topology topo : List.of(t, pt)) {
@@ -809,7 +841,8 @@ final class IncrementalView {
                 }
             }
             // every old place goes before any new one is taken: a moved device may take another's old key
-            for (long key : all) {
+            for (int i14 = 0; i14 < all.size(); i14++) {
+                long key = all.at(i14);
                 Dev old = p.devs.get(key);
                 if (old != null && dProbeKey.contains(key) && t.deviceAt(key) != null) {
                     Hazards h = out.get(old.pkey);
@@ -819,7 +852,8 @@ final class IncrementalView {
                 }
             }
             AcsPolicy policy = null;
-            for (long key : all) {
+            for (int i15 = 0; i15 < all.size(); i15++) {
+                long key = all.at(i15);
                 Dev d = cur(key);
                 if (d == null) {
                     continue;
