@@ -140,6 +140,41 @@ public final class PTree<K, V> {
         return node(n, n.left, r);
     }
 
+    /**
+     * A tree with each of {@code keys} (ascending) that this tree has bound to the value at the same index; keys it
+     * lacks are left out (put them one by one). The shape stays, and each node on the way to any of the keys is copied
+     * once: a run of neighbouring keys costs about one path plus the run, not a path each.
+     */
+    public PTree<K, V> replaceAll(List<? extends K> keys, List<? extends V> values) {
+        Node<K, V> r = replace(root, keys, values, 0, keys.size());
+        return r == root ? this : new PTree<>(cmp, weigher, r);
+    }
+
+    private Node<K, V> replace(Node<K, V> n, List<? extends K> keys, List<? extends V> values, int lo, int hi) {
+        if (n == null || lo >= hi) {
+            return n;
+        }
+        // the first of the keys not below this node's
+        int a = lo;
+        int b = hi;
+        while (a < b) {
+            int mid = (a + b) >>> 1;
+            if (cmp.compare(keys.get(mid), n.key) < 0) {
+                a = mid + 1;
+            } else {
+                b = mid;
+            }
+        }
+        boolean hit = a < hi && cmp.compare(keys.get(a), n.key) == 0;
+        Node<K, V> l = replace(n.left, keys, values, lo, a);
+        Node<K, V> r = replace(n.right, keys, values, hit ? a + 1 : a, hi);
+        V v = hit ? values.get(a) : n.value;
+        if (l == n.left && r == n.right && v == n.value) {
+            return n;
+        }
+        return new Node<>(n.key, v, n.prio, l, r, weigher.applyAsInt(v));
+    }
+
     /** A tree without {@code key}; this tree itself when it had none. */
     public PTree<K, V> remove(K key) {
         Node<K, V> r = remove(root, key);

@@ -215,6 +215,11 @@ final class IncrementalView {
         private final LongSet dOwner = new LongSet();
         /** Below a bridge that changed, in the old hierarchy or the new: its chain of bridges may differ. */
         private final LongSet dChain = new LongSet();
+        /**
+         * Some device changed what the regions of the devices below it read of it (address, bus range), or some bus
+         * changed hands: the regions of {@link #dChain} devices are made again. Otherwise only their own inputs count.
+         */
+        private boolean hierarchyChanged;
         private final LongSet dProbeKey = new LongSet();
         private final LongSet dRegions = new LongSet();
         private final LongSet dKernel = new LongSet();
@@ -247,7 +252,8 @@ final class IncrementalView {
         }
 
         private Dev cur(long key) {
-            return work.containsKey(key) ? work.get(key) : p.devs.get(key);
+            int i = work.indexOf(key);
+            return i >= 0 ? work.valueAt(i) : p.devs.get(key);
         }
 
         /** The device's record for this step, copied from the previous one on first touch. */
@@ -280,9 +286,22 @@ final class IncrementalView {
             PTree<ProbeKey, DeviceView> order = deviceViews();
             PTree<ProbeKey, Hazards> hz = hazards();
             LongTrie<Dev> devs = p.devs;
+            long[] keys = new long[work.size()];
+            int kept = 0;
             for (int i = 0; i < work.size(); i++) {
-                devs = work.valueAt(i) == null ? devs.remove(work.keyAt(i)) : devs.put(work.keyAt(i), work.valueAt(i));
+                if (work.valueAt(i) == null) {
+                    devs = devs.remove(work.keyAt(i));
+                } else {
+                    keys[kept++] = work.keyAt(i);
+                }
             }
+            keys = java.util.Arrays.copyOf(keys, kept);
+            java.util.Arrays.sort(keys);
+            List<Dev> values = new ArrayList<>(kept);
+            for (long key : keys) {
+                values.add(work.get(key));
+            }
+            devs = devs.putAll(keys, values);
             HostView v = assemble(order, hz, lr.order());
             return new IncrementalView(m, v, true, devs, order, hz, kernel, kernelViews, iova, lr.byAnchor(),
                     lr.order(), lr.losers());
@@ -291,6 +310,8 @@ final class IncrementalView {
         // ------------------------------------------------------------ which devices changed
 
         private void changes() {
+            boolean sameBuses = t.sameBridgeIndex(pt);
+            hierarchyChanged = !sameBuses;
             List<Long> changed = new ArrayList<>();
             t.changedDevices(pt, changed::add);
             for (long key : changed) {
@@ -317,8 +338,12 @@ final class IncrementalView {
                 if (now != null && now.secondary() >= 0) {
                     markBelow(t, now, dChain, 0);
                 }
-                if (was != null && was.secondary() >= 0) {
+                // with the same bus->self index the old subtree's devices that remain are the new subtree's
+                if (was != null && was.secondary() >= 0 && !(sameBuses && now != null && now.secondary() == was.secondary())) {
                     markBelow(pt, was, dChain, 0);
+                }
+                if (now == null || was == null || !HostViewBuilder.sameRegionInputs(was, now)) {
+                    hierarchyChanged = true;
                 }
             }
             // a bus can change hands without either bridge changing (two claim it; a rebuilt index picks another)
@@ -345,7 +370,7 @@ final class IncrementalView {
         }
 
         private void mark(Device d, Topology topo, LongSet flags, int depth) {
-            if (t.deviceAt(d.key()) != null) {
+            if (topo == t || t.deviceAt(d.key()) != null) {
                 flags.add(d.key());
             }
             if (d.secondary() >= 0) {
@@ -375,7 +400,7 @@ final class IncrementalView {
                         d.pkey = old.pkey;
                     }
                 }
-                if (old == null || dHardware.contains(key) || dChain.contains(key)) {
+                if (old == null || dHardware.contains(key) || (hierarchyChanged && dChain.contains(key))) {
                     List<Region> r = HostViewBuilder.regions(host, t, d.device);
                     if (old != null && r.equals(old.regions)) {
                         d.regions = old.regions;
@@ -626,19 +651,22 @@ final class IncrementalView {
                     byAnchor = byAnchor.remove(anchor);
                     continue;
                 }
-                members.sort((a, b) -> cur(a).pkey.compareTo(cur(b).pkey));
+                Dev[] ds = new Dev[members.size()];
+                for (int i = 0; i < ds.length; i++) {
+                    ds[i] = cur(members.get(i));
+                }
+                java.util.Arrays.sort(ds, (a, b) -> a.pkey.compareTo(b.pkey));
                 Live g = old == null ? new Live() : old.copy();
                 g.anchor = anchor;
-                g.members = new long[members.size()];
+                g.members = new long[ds.length];
                 g.min = Integer.MAX_VALUE;
-                for (int i = 0; i < g.members.length; i++) {
-                    g.members[i] = members.get(i);
-                    int kid = cur(g.members[i]).kernel;
-                    if (kid >= 0) {
-                        g.min = Math.min(g.min, kid);
+                for (int i = 0; i < ds.length; i++) {
+                    g.members[i] = ds[i].device.key();
+                    if (ds[i].kernel >= 0) {
+                        g.min = Math.min(g.min, ds[i].kernel);
                     }
                 }
-                g.first = cur(g.members[0]).pkey;
+                g.first = ds[0].pkey;
                 g.loser = g.min == Integer.MAX_VALUE;
                 pending.put(anchor, g);
                 lorder = lorder.put(g.key(), g);
@@ -771,6 +799,7 @@ final class IncrementalView {
             all.addAll(dOwner);
             all.addAll(dKernel);
             all.addAll(dProbeKey);
+            List<Dev> changedViews = new ArrayList<>();
             for (int i11 = 0; i11 < all.size(); i11++) {
                 long key = all.at(i11);
                 if (t.deviceAt(key) == null) {
@@ -783,13 +812,31 @@ final class IncrementalView {
                     Live g = live(d.anchor);
                     lg = g.id;
                 }
-                DeviceView dv = HostViewBuilder.deviceView(d.device, d.name, d.kernel, lg, d.verdicts);
-                d.view = old != null && dv.equals(old.view) ? old.view : dv;
-                if (old == null || d.view != old.view || dProbeKey.contains(key)) {
+                DeviceView ov = old == null ? null : old.view;
+                if (ov != null && d.verdicts == old.verdicts && java.util.Objects.equals(lg, ov.getLiveGroup())
+                        && java.util.Objects.equals(d.kernel < 0 ? null : d.kernel, ov.getKernelGroup())
+                        && (d.device == old.device || OwnershipChange.sameOwner(old.device, d.device))) {
+                    // what a device view reads is as it was: no record to make and compare
+                    d.view = ov;
+                } else {
+                    DeviceView dv = HostViewBuilder.deviceView(d.device, d.name, d.kernel, lg, d.verdicts);
+                    d.view = ov != null && dv.equals(ov) ? ov : dv;
+                }
+                if (old == null || dProbeKey.contains(key)) {
                     out = out.put(d.pkey, d.view);
+                } else if (d.view != old.view) {
+                    changedViews.add(d);
                 }
             }
-            return out;
+            // views replaced in place, in one pass over the tree
+            changedViews.sort((a, b) -> a.pkey.compareTo(b.pkey));
+            List<ProbeKey> keys = new ArrayList<>(changedViews.size());
+            List<DeviceView> views = new ArrayList<>(changedViews.size());
+            for (Dev d : changedViews) {
+                keys.add(d.pkey);
+                views.add(d.view);
+            }
+            return out.replaceAll(keys, views);
         }
 
         private LongTrie<Live> liveNow;

@@ -6,7 +6,7 @@ import java.util.Arrays;
 final class LongMap<V> {
 
     private final LongSet keys = new LongSet();
-    private Object[] values = new Object[8];
+    private Object[] values = new Object[32];
 
     int size() {
         return keys.size();
@@ -19,6 +19,11 @@ final class LongMap<V> {
     @SuppressWarnings("unchecked")
     V valueAt(int i) {
         return (V) values[i];
+    }
+
+    /** The insertion index of {@code key}, or -1. */
+    int indexOf(long key) {
+        return keys.indexOf(key);
     }
 
     boolean containsKey(long key) {

@@ -10,10 +10,10 @@ import java.util.function.LongConsumer;
  */
 final class LongSet {
 
-    private long[] keys = new long[8];
+    private long[] keys = new long[32];
     private int size;
     /** Open addressing: index + 1 into {@link #keys}, 0 for empty. */
-    private int[] table = new int[16];
+    private int[] table = new int[64];
 
     static int mix(long key) {
         long h = key * 0x9E3779B97F4A7C15L;
@@ -62,6 +62,7 @@ final class LongSet {
         keys[size++] = key;
         table[h] = size;
         if (size * 2 > table.length) {
+            // at most half full: probes stay short
             rehash();
         }
         return true;

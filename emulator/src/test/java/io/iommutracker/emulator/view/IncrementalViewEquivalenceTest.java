@@ -249,7 +249,15 @@ class IncrementalViewEquivalenceTest {
         }
         if (kind < 89) {
             HostDescribed.Builder h = HostDescribed.newBuilder(SyntheticHost.intel());
-            int c = rnd.nextInt(4);
+            int c = rnd.nextInt(5);
+            if (c == 4 || c == 0) {
+                // RMRRs scoped to bridges: regions of the devices below read the bridges' bus ranges
+                List<String> scopes = new ArrayList<>();
+                for (int i = 0; i < 3 && !bridges.isEmpty(); i++) {
+                    scopes.add(pick(rnd, bridges).getBdf());
+                }
+                h.setRmrrs(List.of(new io.iommutracker.avro.Rmrr(0x7000_0000L, 0x7000_ffffL, scopes)));
+            }
             if (c == 1) {
                 h.setCommandLine("pcie_acs_override=downstream,multifunction");
             } else if (c == 2) {
