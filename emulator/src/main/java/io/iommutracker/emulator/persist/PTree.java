@@ -175,6 +175,35 @@ public final class PTree<K, V> {
         return new Node<>(n.key, v, n.prio, l, r, weigher.applyAsInt(v));
     }
 
+    /** A tree without any of {@code keys} (ascending), each node on the way to them copied once. */
+    public PTree<K, V> removeAll(List<? extends K> keys) {
+        Node<K, V> r = removeAll(root, keys, 0, keys.size());
+        return r == root ? this : new PTree<>(cmp, weigher, r);
+    }
+
+    private Node<K, V> removeAll(Node<K, V> n, List<? extends K> keys, int lo, int hi) {
+        if (n == null || lo >= hi) {
+            return n;
+        }
+        int a = lo;
+        int b = hi;
+        while (a < b) {
+            int mid = (a + b) >>> 1;
+            if (cmp.compare(keys.get(mid), n.key) < 0) {
+                a = mid + 1;
+            } else {
+                b = mid;
+            }
+        }
+        boolean hit = a < hi && cmp.compare(keys.get(a), n.key) == 0;
+        Node<K, V> l = removeAll(n.left, keys, lo, a);
+        Node<K, V> r = removeAll(n.right, keys, hit ? a + 1 : a, hi);
+        if (hit) {
+            return merge(l, r);
+        }
+        return l == n.left && r == n.right ? n : node(n, l, r);
+    }
+
     /** A tree without {@code key}; this tree itself when it had none. */
     public PTree<K, V> remove(K key) {
         Node<K, V> r = remove(root, key);

@@ -212,6 +212,21 @@ public final class HostViewBuilder {
     }
 
     /**
+     * {@link ReservedRegions#forGroup} with each distinct device list inserted once: inserting a region again merges it
+     * into the region of its type that already covers it (iommu_insert_resv_region() merges every overlapping region
+     * of the inserted type), so a repeated list leaves the group's list as it was. Groups of like functions repeat.
+     */
+    static List<Region> groupRegions(List<List<Region>> perDeviceInGroupOrder) {
+        List<List<Region>> distinct = new ArrayList<>(2);
+        for (List<Region> rs : perDeviceInGroupOrder) {
+            if (!distinct.contains(rs)) {
+                distinct.add(rs);
+            }
+        }
+        return ReservedRegions.forGroup(distinct);
+    }
+
+    /**
      * Whether two versions of a bridge (or any device) look the same to {@link #regions} of a device below it: the
      * platforms' region rules read of the bridges above a device only their addresses and bus ranges
      * (is_downstream_to_pci_bridge() against an RMRR's scope), so an ACS or window change above leaves them as they were.

@@ -619,11 +619,11 @@ final class IncrementalView {
             Set<Integer> mins = new HashSet<>();
             List<LiveKey> loserEdits = new ArrayList<>();
             // every old place goes before any new one is taken: a new key may be another group's old one
-            for (int i7 = 0; i7 < liveDirty.size(); i7++) {
-                long anchor = liveDirty.at(i7);
-                Live old = p.live.get(anchor);
+            List<LiveKey> leaving = new ArrayList<>();
+            for (int i = 0; i < liveDirty.size(); i++) {
+                Live old = p.live.get(liveDirty.at(i));
                 if (old != null) {
-                    lorder = lorder.remove(old.key());
+                    leaving.add(old.key());
                     if (old.loser) {
                         losers = losers.remove(old.key());
                         loserEdits.add(old.key());
@@ -631,6 +631,8 @@ final class IncrementalView {
                     mins.add(old.min);
                 }
             }
+            leaving.sort(null);
+            lorder = lorder.removeAll(leaving);
             for (int i8 = 0; i8 < liveDirty.size(); i8++) {
                 long anchor = liveDirty.at(i8);
                 Live old = p.live.get(anchor);
@@ -776,7 +778,7 @@ final class IncrementalView {
                 names.add(d.name);
                 rs.add(d.regions);
             }
-            return HostViewBuilder.groupView(host, g.id, names, rs, ReservedRegions.forGroup(rs));
+            return HostViewBuilder.groupView(host, g.id, names, rs, HostViewBuilder.groupRegions(rs));
         }
 
         // ------------------------------------------------------------ devices and hazards

@@ -24,10 +24,20 @@ final class ProbeKey implements Comparable<ProbeKey> {
 
     private final int[] path;
     private final int hash;
+    /**
+     * The domain and the next four elements (each plus one, 0 for none, so a shorter path sorts first) packed to
+     * compare as one unsigned long: most comparisons end here, before the array.
+     */
+    private final long head;
 
     private ProbeKey(int[] path) {
         this.path = path;
         this.hash = Arrays.hashCode(path);
+        long h = Integer.toUnsignedLong(path[0]) & 0xffff;
+        for (int i = 1; i <= 4; i++) {
+            h = (h << 10) | (i < path.length ? path[i] + 1 : 0);
+        }
+        this.head = path[0] >>> 16 == 0 ? h : -1L;
     }
 
     /** The key of {@code d} in {@code topo}; {@code buses} memoises bus paths within one derivation. */
@@ -72,6 +82,9 @@ final class ProbeKey implements Comparable<ProbeKey> {
 
     @Override
     public int compareTo(ProbeKey o) {
+        if (head != o.head && head != -1L && o.head != -1L) {
+            return Long.compareUnsigned(head, o.head);
+        }
         int c = Integer.compareUnsigned(path[0], o.path[0]);
         if (c != 0) {
             return c;
