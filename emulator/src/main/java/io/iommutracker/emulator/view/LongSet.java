@@ -38,6 +38,9 @@ final class LongSet {
 
     /** The insertion index of {@code key}, or -1. */
     int indexOf(long key) {
+        if (size == 0) {
+            return -1;
+        }
         int mask = table.length - 1;
         for (int h = mix(key) & mask; table[h] != 0; h = (h + 1) & mask) {
             if (keys[table[h] - 1] == key) {
