@@ -6,7 +6,7 @@ import java.util.Arrays;
 final class LongMap<V> {
 
     private final LongSet keys = new LongSet();
-    private Object[] values = new Object[32];
+    private Object[] values = new Object[8];
 
     int size() {
         return keys.size();

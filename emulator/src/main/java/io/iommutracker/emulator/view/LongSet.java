@@ -10,10 +10,14 @@ import java.util.function.LongConsumer;
  */
 final class LongSet {
 
-    private long[] keys = new long[32];
+    private static final long[] NO_KEYS = {};
+    private static final int[] NO_TABLE = {0};
+
+    // most sets of one derivation stay empty: nothing is allocated until the first key
+    private long[] keys = NO_KEYS;
     private int size;
     /** Open addressing: index + 1 into {@link #keys}, 0 for empty. */
-    private int[] table = new int[64];
+    private int[] table = NO_TABLE;
 
     static int mix(long key) {
         long h = key * 0x9E3779B97F4A7C15L;
@@ -52,6 +56,10 @@ final class LongSet {
 
     /** Adds {@code key}; whether it was new. */
     boolean add(long key) {
+        if (keys == NO_KEYS) {
+            keys = new long[8];
+            table = new int[16];
+        }
         int mask = table.length - 1;
         int h = mix(key) & mask;
         for (; table[h] != 0; h = (h + 1) & mask) {
