@@ -78,6 +78,9 @@ final class IncrementalView {
         long anchor = -1;
         List<Verdict> verdicts = List.of();
         DeviceView view;
+        /** While a step runs: what changed about the device, and its previous record (null when new). */
+        int flags;
+        Dev was;
 
         Dev copy() {
             Dev d = new Dev();
@@ -193,6 +196,28 @@ final class IncrementalView {
 
     /** One derivation: the previous pieces, what changed since, and the new pieces as they are made. */
     private static final class Step {
+        // what changed about a device in this derivation, on its record (Dev.flags)
+        /** Its record differs in any way, or it is new. */
+        private static final int DEVICE = 1;
+        /** It changed in more than who owns it (or is new): regions, anchors and hazards read it. */
+        private static final int HARDWARE = 1 << 1;
+        /** Its driver or owner changed (or it is new): the facts of its group and its view read them. */
+        private static final int OWNER = 1 << 2;
+        /** Below a bridge that changed, in the old hierarchy or the new: its chain of bridges may differ. */
+        private static final int CHAIN = 1 << 3;
+        /** Its cluster representative, or that of a device above it, changed: its anchor may differ. */
+        private static final int CLUSTER = 1 << 4;
+        private static final int PKEY = 1 << 5;
+        private static final int REGIONS = 1 << 6;
+        private static final int KERNEL = 1 << 7;
+        private static final int DMA = 1 << 8;
+        /** Its kernel group's facts are new: its verdicts read them. */
+        private static final int FACTS = 1 << 9;
+        /** Something its view shows may differ. */
+        private static final int VIEW = 1 << 10;
+        /** A device whose hardware changed sits on its bus or on the bus of a port above it: its hazards read them. */
+        private static final int PEERS = 1 << 11;
+
         private final IncrementalView p;
         private final boolean fresh;
         private final HostModel m;
@@ -204,27 +229,14 @@ final class IncrementalView {
         private final KernelGroups pk;
         private final Map<Long, int[]> busPaths = new HashMap<>();
 
-        /** Devices copied for this step (null: removed). */
+        /** Devices copied for this step, with what changed about them (null: removed). */
         private final LongMap<Dev> work = new LongMap<>();
         private final LongSet removed = new LongSet();
-        /** Present devices whose record differs in any way, or that are new. */
-        private final LongSet dDevice = new LongSet();
-        /** The device changed in more than who owns it (or is new): regions, anchors and hazards read it. */
-        private final LongSet dHardware = new LongSet();
-        /** The device's driver or owner changed (or it is new): the facts of its group and its view read them. */
-        private final LongSet dOwner = new LongSet();
-        /** Below a bridge that changed, in the old hierarchy or the new: its chain of bridges may differ. */
-        private final LongSet dChain = new LongSet();
         /**
          * Some device changed what the regions of the devices below it read of it (address, bus range), or some bus
-         * changed hands: the regions of {@link #dChain} devices are made again. Otherwise only their own inputs count.
+         * changed hands: the regions of {@link #CHAIN} devices are made again. Otherwise only their own inputs count.
          */
         private boolean hierarchyChanged;
-        private final LongSet dProbeKey = new LongSet();
-        private final LongSet dRegions = new LongSet();
-        private final LongSet dKernel = new LongSet();
-        private final LongSet dDma = new LongSet();
-        private final LongSet dView = new LongSet();
         /** The buses ({@code Keys.bus}) of devices whose hardware changed, for the P2P hazards that read them. */
         private final LongSet hardwareBuses = new LongSet();
         private final LongSet liveDirty = new LongSet();
@@ -235,6 +247,7 @@ final class IncrementalView {
         private PTree<Integer, GroupView> kernelViews;
         private PTree<Integer, List<GroupIova>> iova;
         private LiveGroups liveGroups;
+        private LongTrie<Live> liveNow;
 
         Step(IncrementalView p, boolean fresh, HostModel m, RuleSet rules) {
             this.p = p;
@@ -251,28 +264,37 @@ final class IncrementalView {
             this.iova = p.iova;
         }
 
+        /** The device's record as this step has it: copied and changed, or the previous one; null when gone. */
         private Dev cur(long key) {
             int i = work.indexOf(key);
             return i >= 0 ? work.valueAt(i) : p.devs.get(key);
         }
 
-        /** The device's record for this step, copied from the previous one on first touch. */
+        /** The device's record for this step (the device is present), copied from the previous one on first touch. */
         private Dev touch(long key) {
-            Dev d = work.get(key);
-            if (d == null) {
-                Dev old = p.devs.get(key);
-                d = old == null ? null : old.copy();
-                if (d == null) {
-                    d = new Dev();
-                    Device dev = t.deviceAt(key);
-                    d.device = dev;
-                    d.name = dev.bdf().toString();
-                    d.kernel = k.groupAt(key);
-                    dKernel.add(key);
-                }
-                work.put(key, d);
+            int i = work.indexOf(key);
+            if (i >= 0) {
+                return work.valueAt(i);
             }
+            Dev old = p.devs.get(key);
+            Dev d;
+            if (old != null) {
+                d = old.copy();
+                d.was = old;
+            } else {
+                d = new Dev();
+                Device dev = t.deviceAt(key);
+                d.device = dev;
+                d.name = dev.bdf().toString();
+                d.kernel = k.groupAt(key);
+                d.flags = KERNEL;
+            }
+            work.put(key, d);
             return d;
+        }
+
+        private static boolean any(Dev d, int flags) {
+            return d != null && (d.flags & flags) != 0;
         }
 
         IncrementalView run() {
@@ -285,13 +307,17 @@ final class IncrementalView {
             LiveResult lr = liveGroups();
             PTree<ProbeKey, DeviceView> order = deviceViews();
             PTree<ProbeKey, Hazards> hz = hazards();
+            // the new records, each written once into the trie; what this step noted on them goes
             LongTrie<Dev> devs = p.devs;
             long[] keys = new long[work.size()];
             int kept = 0;
             for (int i = 0; i < work.size(); i++) {
-                if (work.valueAt(i) == null) {
+                Dev d = work.valueAt(i);
+                if (d == null) {
                     devs = devs.remove(work.keyAt(i));
                 } else {
+                    d.flags = 0;
+                    d.was = null;
                     keys[kept++] = work.keyAt(i);
                 }
             }
@@ -321,9 +347,10 @@ final class IncrementalView {
                     removed.add(key);
                     work.put(key, null);
                 } else {
-                    dDevice.add(key);
+                    Dev d = touch(key);
+                    d.flags |= DEVICE;
                     if (was == null || !OwnershipChange.sameOwner(was, now)) {
-                        dOwner.add(key);
+                        d.flags |= OWNER;
                     }
                 }
                 boolean ownership = now != null && was != null && OwnershipChange.only(was, now);
@@ -332,15 +359,15 @@ final class IncrementalView {
                 }
                 hardwareBuses.add(Keys.bus(now != null ? now.bdf() : was.bdf()));
                 if (now != null) {
-                    dHardware.add(key);
+                    touch(key).flags |= HARDWARE;
                 }
                 // the bridges above every device below a changed bridge differ, in the old hierarchy or the new
                 if (now != null && now.secondary() >= 0) {
-                    markBelow(t, now, dChain, 0);
+                    markBelow(t, now, CHAIN, 0);
                 }
                 // with the same bus->self index the old subtree's devices that remain are the new subtree's
                 if (was != null && was.secondary() >= 0 && !(sameBuses && now != null && now.secondary() == was.secondary())) {
-                    markBelow(pt, was, dChain, 0);
+                    markBelow(pt, was, CHAIN, 0);
                 }
                 if (now == null || was == null || !HostViewBuilder.sameRegionInputs(was, now)) {
                     hierarchyChanged = true;
@@ -352,29 +379,29 @@ final class IncrementalView {
                 int b = (int) bus & 0xff;
                 for (Topology topo : List.of(t, pt)) {
                     for (Device d : topo.onBus(domain, b)) {
-                        mark(d, topo, dChain, 0);
+                        mark(d, topo, CHAIN, 0);
                     }
                 }
             });
         }
 
         /** Marks every device below {@code bridge} in {@code topo} that this version has. */
-        private void markBelow(Topology topo, Device bridge, LongSet flags, int depth) {
+        private void markBelow(Topology topo, Device bridge, int flag, int depth) {
             Device self = topo.busSelf(bridge.bdf().domain(), bridge.secondary());
             if (self == null || !self.bdf().equals(bridge.bdf()) || depth > 256) {
                 return;
             }
             for (Device child : topo.onBus(bridge.bdf().domain(), bridge.secondary())) {
-                mark(child, topo, flags, depth);
+                mark(child, topo, flag, depth);
             }
         }
 
-        private void mark(Device d, Topology topo, LongSet flags, int depth) {
+        private void mark(Device d, Topology topo, int flag, int depth) {
             if (topo == t || t.deviceAt(d.key()) != null) {
-                flags.add(d.key());
+                touch(d.key()).flags |= flag;
             }
             if (d.secondary() >= 0) {
-                markBelow(topo, d, flags, depth + 1);
+                markBelow(topo, d, flag, depth + 1);
             }
         }
 
@@ -383,30 +410,30 @@ final class IncrementalView {
         /** The device record, place in probe order and regions of every changed device and every one below a change. */
         private void devices() {
             boolean sameBuses = t.sameBridgeIndex(pt);
-            LongSet all = new LongSet();
-            all.addAll(dDevice);
-            all.addAll(dChain);
-            for (int i1 = 0; i1 < all.size(); i1++) {
-                long key = all.at(i1);
-                Dev old = p.devs.get(key);
-                Dev d = touch(key);
-                d.device = t.deviceAt(key);
+            for (int i = 0; i < work.size(); i++) {
+                Dev d = work.valueAt(i);
+                if (!any(d, DEVICE | CHAIN)) {
+                    continue;
+                }
+                Dev old = d.was;
+                boolean chain = any(d, CHAIN);
+                d.device = t.deviceAt(work.keyAt(i));
                 // with the same bus->self index every device keeps its chain of bridges, so its place
-                if (old == null || (dChain.contains(key) && !sameBuses)) {
+                if (old == null || (chain && !sameBuses)) {
                     d.pkey = ProbeKey.of(t, d.device, busPaths);
                     if (old == null || !d.pkey.equals(old.pkey)) {
-                        dProbeKey.add(key);
+                        d.flags |= PKEY;
                     } else {
                         d.pkey = old.pkey;
                     }
                 }
-                if (old == null || dHardware.contains(key) || (hierarchyChanged && dChain.contains(key))) {
+                if (old == null || any(d, HARDWARE) || (hierarchyChanged && chain)) {
                     List<Region> r = HostViewBuilder.regions(host, t, d.device);
                     if (old != null && r.equals(old.regions)) {
                         d.regions = old.regions;
                     } else {
                         d.regions = r;
-                        dRegions.add(key);
+                        d.flags |= REGIONS;
                     }
                 }
             }
@@ -421,10 +448,11 @@ final class IncrementalView {
                     return;
                 }
                 int g = k.groupAt(key);
-                Dev old = p.devs.get(key);
-                if (old == null || old.kernel != g) {
-                    touch(key).kernel = g;
-                    dKernel.add(key);
+                Dev now = cur(key);
+                if (now == null || now.kernel != g) {
+                    Dev d = touch(key);
+                    d.kernel = g;
+                    d.flags |= KERNEL;
                 }
             });
         }
@@ -435,28 +463,25 @@ final class IncrementalView {
          * one whose representative changed are made again. Marks the live groups whose members may differ.
          */
         private void anchors() {
-            LongSet dCluster = new LongSet();
             LiveClusters pc = fresh ? LiveClusters.empty() : p.model.liveClusters();
             if (m.liveClusters() != pc) {
                 m.liveClusters().changedRepresentatives(pc, key -> {
                     Device d = t.deviceAt(key);
                     if (d != null) {
-                        mark(d, t, dCluster, 0);
+                        mark(d, t, CLUSTER, 0);
                     }
                 });
             }
-            LongSet all = new LongSet();
-            all.addAll(dDevice);
-            all.addAll(dChain);
-            all.addAll(dCluster);
-            for (int i2 = 0; i2 < all.size(); i2++) {
-                long key = all.at(i2);
-                Dev old = p.devs.get(key);
-                Dev d = touch(key);
+            for (int i = 0; i < work.size(); i++) {
+                Dev d = work.valueAt(i);
+                if (!any(d, DEVICE | CHAIN | CLUSTER)) {
+                    continue;
+                }
+                long key = work.keyAt(i);
+                Dev old = d.was;
                 boolean e = Platforms.eligible(m.host(), d.device);
                 long a = -1;
-                if (e && old != null && old.eligible && !dHardware.contains(key) && !dChain.contains(key)
-                        && !dCluster.contains(key)) {
+                if (e && old != null && old.eligible && !any(d, HARDWARE | CHAIN | CLUSTER)) {
                     a = old.anchor;
                 } else if (e) {
                     if (liveGroups == null) {
@@ -468,7 +493,7 @@ final class IncrementalView {
                 d.anchor = a;
                 if (old != null && old.eligible && (!e || old.anchor != a)) {
                     liveDirty.add(old.anchor);
-                    dView.add(key);
+                    d.flags |= VIEW;
                 }
                 if (e && (old == null || !old.eligible || old.anchor != a)) {
                     liveDirty.add(a);
@@ -478,27 +503,20 @@ final class IncrementalView {
                         arrivals.put(a, in);
                     }
                     in.add(key);
-                    dView.add(key);
-                }
-                if (!e && old != null && old.eligible) {
-                    dView.add(key);
+                    d.flags |= VIEW;
                 }
             }
-            for (int i3 = 0; i3 < removed.size(); i3++) {
-                long key = removed.at(i3);
-                Dev old = p.devs.get(key);
+            for (int i = 0; i < removed.size(); i++) {
+                Dev old = p.devs.get(removed.at(i));
                 if (old != null && old.eligible) {
                     liveDirty.add(old.anchor);
                 }
             }
             // a group's members' order, regions and kernel ids make its view and its place
-            for (LongSet s : List.of(dProbeKey, dRegions, dKernel)) {
-                for (int i4 = 0; i4 < s.size(); i4++) {
-                    long key = s.at(i4);
-                    Dev d = cur(key);
-                    if (d != null && d.eligible) {
-                        liveDirty.add(d.anchor);
-                    }
+            for (int i = 0; i < work.size(); i++) {
+                Dev d = work.valueAt(i);
+                if (any(d, PKEY | REGIONS | KERNEL) && d.eligible) {
+                    liveDirty.add(d.anchor);
                 }
             }
         }
@@ -510,17 +528,17 @@ final class IncrementalView {
             if (k != pk) {
                 k.changedGroups(pk, id -> dirty.add((int) id));
             }
-            for (LongSet s : List.of(dOwner, dRegions, dKernel, removed)) {
-                for (int i5 = 0; i5 < s.size(); i5++) {
-                    long key = s.at(i5);
-                    Dev d = cur(key);
-                    if (d != null && d.kernel >= 0) {
-                        dirty.add(d.kernel);
-                    }
-                    Dev old = p.devs.get(key);
-                    if (old != null && old.kernel >= 0) {
-                        dirty.add(old.kernel);
-                    }
+            for (int i = 0; i < work.size(); i++) {
+                Dev d = work.valueAt(i);
+                Dev old = d == null ? p.devs.get(work.keyAt(i)) : d.was;
+                if (d != null && !any(d, OWNER | REGIONS | KERNEL)) {
+                    continue;
+                }
+                if (d != null && d.kernel >= 0) {
+                    dirty.add(d.kernel);
+                }
+                if (old != null && old.kernel >= 0) {
+                    dirty.add(old.kernel);
                 }
             }
             for (int id : dirty) {
@@ -567,35 +585,34 @@ final class IncrementalView {
             if (m.dmaReports() != pdma) {
                 m.dmaReports().diff(pdma, key -> {
                     if (t.deviceAt(key) != null) {
-                        dDma.add(key);
+                        touch(key).flags |= DMA;
                     }
                 });
             }
-            LongSet all = new LongSet();
-            all.addAll(dKernel);
-            all.addAll(dDma);
             for (int id : newFacts) {
                 for (Bdf b : k.members(id)) {
-                    all.add(Keys.device(b));
+                    long key = Keys.device(b);
+                    if (t.deviceAt(key) != null) {
+                        touch(key).flags |= FACTS;
+                    }
                 }
             }
-            for (int i6 = 0; i6 < all.size(); i6++) {
-                long key = all.at(i6);
-                if (t.deviceAt(key) == null) {
+            for (int i = 0; i < work.size(); i++) {
+                Dev d = work.valueAt(i);
+                if (!any(d, KERNEL | DMA | FACTS)) {
                     continue;
                 }
-                Dev old = p.devs.get(key);
-                Dev d = touch(key);
+                Dev old = d.was;
                 List<Verdict> v = List.of();
                 if (d.kernel >= 0) {
-                    DmaReport dma = m.dmaReports().get(key);
+                    DmaReport dma = m.dmaReports().get(work.keyAt(i));
                     List<IovaRange> mappings = dma == null ? List.of() : dma.mappings();
                     KernelGroup g = kernel.get(d.kernel);
                     v = Assignment.verdicts(host, g == null ? null : g.facts(), d.name, mappings);
                 }
                 d.verdicts = old != null && v.equals(old.verdicts) ? old.verdicts : v;
                 if (old == null || d.verdicts != old.verdicts) {
-                    dView.add(key);
+                    d.flags |= VIEW;
                 }
             }
         }
@@ -748,7 +765,7 @@ final class IncrementalView {
                 boolean sameMembers = old != null && java.util.Arrays.equals(old.members, g.members);
                 if (sameMembers) {
                     for (long key : g.members) {
-                        if (dRegions.contains(key)) {
+                        if (any(cur(key), REGIONS)) {
                             sameMembers = false;
                             break;
                         }
@@ -757,7 +774,7 @@ final class IncrementalView {
                 g.view = old != null && sameMembers && old.id == g.id ? old.view : liveView(g);
                 if (old == null || old.id != g.id) {
                     for (long key : g.members) {
-                        dView.add(key);
+                        touch(key).flags |= VIEW;
                     }
                 }
                 byAnchor = byAnchor.put(g.anchor, g);
@@ -785,35 +802,24 @@ final class IncrementalView {
 
         private PTree<ProbeKey, DeviceView> deviceViews() {
             PTree<ProbeKey, DeviceView> out = p.order;
-            for (int i9 = 0; i9 < removed.size(); i9++) {
-                long key = removed.at(i9);
-                out = out.remove(p.devs.get(key).pkey);
+            // every old place goes before any new one is taken: a moved device may take another's old key
+            for (int i = 0; i < removed.size(); i++) {
+                out = out.remove(p.devs.get(removed.at(i)).pkey);
             }
-            for (int i10 = 0; i10 < dProbeKey.size(); i10++) {
-                long key = dProbeKey.at(i10);
-                Dev old = p.devs.get(key);
-                if (old != null) {
-                    out = out.remove(old.pkey);
+            for (int i = 0; i < work.size(); i++) {
+                Dev d = work.valueAt(i);
+                if (any(d, PKEY) && d.was != null) {
+                    out = out.remove(d.was.pkey);
                 }
             }
-            LongSet all = new LongSet();
-            all.addAll(dView);
-            all.addAll(dOwner);
-            all.addAll(dKernel);
-            all.addAll(dProbeKey);
             List<Dev> changedViews = new ArrayList<>();
-            for (int i11 = 0; i11 < all.size(); i11++) {
-                long key = all.at(i11);
-                if (t.deviceAt(key) == null) {
+            for (int i = 0; i < work.size(); i++) {
+                Dev d = work.valueAt(i);
+                if (!any(d, VIEW | OWNER | KERNEL | PKEY)) {
                     continue;
                 }
-                Dev old = p.devs.get(key);
-                Dev d = touch(key);
-                Integer lg = null;
-                if (d.eligible) {
-                    Live g = live(d.anchor);
-                    lg = g.id;
-                }
+                Dev old = d.was;
+                Integer lg = d.eligible ? liveNow.get(d.anchor).id : null;
                 DeviceView ov = old == null ? null : old.view;
                 if (ov != null && d.verdicts == old.verdicts && java.util.Objects.equals(lg, ov.getLiveGroup())
                         && java.util.Objects.equals(d.kernel < 0 ? null : d.kernel, ov.getKernelGroup())
@@ -824,7 +830,7 @@ final class IncrementalView {
                     DeviceView dv = HostViewBuilder.deviceView(d.device, d.name, d.kernel, lg, d.verdicts);
                     d.view = ov != null && dv.equals(ov) ? ov : dv;
                 }
-                if (old == null || dProbeKey.contains(key)) {
+                if (old == null || any(d, PKEY)) {
                     out = out.put(d.pkey, d.view);
                 } else if (d.view != old.view) {
                     changedViews.add(d);
@@ -841,12 +847,6 @@ final class IncrementalView {
             return out.replaceAll(keys, views);
         }
 
-        private LongTrie<Live> liveNow;
-
-        private Live live(long anchor) {
-            return liveNow.get(anchor);
-        }
-
         /**
          * P2P hazards of each device with reported mappings. They read the device's bus, the ports above it and the
          * buses those ports sit on: made again when the mappings or the hierarchy changed, or the hardware of a
@@ -857,20 +857,16 @@ final class IncrementalView {
             if (out.isEmpty() && m.dmaReports().isEmpty()) {
                 return out;
             }
-            LongSet all = new LongSet();
-            all.addAll(dDma);
-            all.addAll(dChain);
-            all.addAll(dDevice);
-            for (int i12 = 0; i12 < removed.size(); i12++) {
-                long key = removed.at(i12);
+            for (int i = 0; i < removed.size(); i++) {
+                long key = removed.at(i);
                 Dev old = p.devs.get(key);
                 Hazards h = old == null ? null : out.get(old.pkey);
                 if (h != null && h.device() == key) {
                     out = out.remove(old.pkey);
                 }
             }
-            for (int i13 = 0; i13 < hardwareBuses.size(); i13++) {
-                long bus = hardwareBuses.at(i13);
+            for (int i = 0; i < hardwareBuses.size(); i++) {
+                long bus = hardwareBuses.at(i);
                 int domain = (int) (bus >>> 8);
                 int b = (int) bus & 0xff;
                 for (Topology topo : List.of(t, pt)) {
@@ -880,34 +876,40 @@ final class IncrementalView {
                     } catch (ProbeKey.Unrooted e) {
                         continue;
                     }
+                    List<Long> below = new ArrayList<>();
                     p.hazards.forEachFrom(prefix, (key, h) -> {
                         if (!key.below(prefix)) {
                             return false;
                         }
-                        all.add(h.device());
+                        below.add(h.device());
                         return true;
                     });
+                    for (long key : below) {
+                        if (t.deviceAt(key) != null) {
+                            touch(key).flags |= PEERS;
+                        }
+                    }
                 }
             }
+            int redo = DMA | CHAIN | DEVICE | PEERS;
             // every old place goes before any new one is taken: a moved device may take another's old key
-            for (int i14 = 0; i14 < all.size(); i14++) {
-                long key = all.at(i14);
-                Dev old = p.devs.get(key);
-                if (old != null && dProbeKey.contains(key) && t.deviceAt(key) != null) {
-                    Hazards h = out.get(old.pkey);
-                    if (h != null && h.device() == key) {
-                        out = out.remove(old.pkey);
+            for (int i = 0; i < work.size(); i++) {
+                Dev d = work.valueAt(i);
+                if (any(d, redo) && any(d, PKEY) && d.was != null) {
+                    Hazards h = out.get(d.was.pkey);
+                    if (h != null && h.device() == work.keyAt(i)) {
+                        out = out.remove(d.was.pkey);
                     }
                 }
             }
             AcsPolicy policy = null;
-            for (int i15 = 0; i15 < all.size(); i15++) {
-                long key = all.at(i15);
-                Dev d = cur(key);
-                if (d == null) {
+            for (int i = 0; i < work.size(); i++) {
+                Dev d = work.valueAt(i);
+                if (!any(d, redo)) {
                     continue;
                 }
-                Dev old = p.devs.get(key);
+                long key = work.keyAt(i);
+                Dev old = d.was;
                 DmaReport dma = m.dmaReports().get(key);
                 if (dma == null) {
                     Hazards h = out.get(d.pkey);
@@ -922,7 +924,8 @@ final class IncrementalView {
                 if (was != null && was.device() != key) {
                     was = null;
                 }
-                if (was != null && was.list().equals(hz) && !dProbeKey.contains(key)) {
+                boolean moved = any(d, PKEY);
+                if (was != null && was.list().equals(hz) && !moved) {
                     continue;
                 }
                 out = out.put(d.pkey, new Hazards(key, was != null && was.list().equals(hz) ? was.list() : hz));
