@@ -21,7 +21,6 @@ import io.iommutracker.emulator.model.Topology;
 import io.iommutracker.emulator.p2p.P2pHazards;
 import io.iommutracker.emulator.persist.PTree;
 import io.iommutracker.emulator.resv.Region;
-import io.iommutracker.emulator.resv.ReservedRegions;
 import io.iommutracker.emulator.state.DmaReport;
 import io.iommutracker.emulator.state.HostModel;
 import io.iommutracker.emulator.state.Platforms;
@@ -650,8 +649,8 @@ final class IncrementalView {
             }
             leaving.sort(null);
             lorder = lorder.removeAll(leaving);
-            for (int i8 = 0; i8 < liveDirty.size(); i8++) {
-                long anchor = liveDirty.at(i8);
+            for (int j = 0; j < liveDirty.size(); j++) {
+                long anchor = liveDirty.at(j);
                 Live old = p.live.get(anchor);
                 List<Long> members = new ArrayList<>();
                 if (old != null) {

@@ -26,10 +26,6 @@ final class LongMap<V> {
         return keys.indexOf(key);
     }
 
-    boolean containsKey(long key) {
-        return keys.contains(key);
-    }
-
     /** The value bound to {@code key}; null when none is (or null is). */
     @SuppressWarnings("unchecked")
     V get(long key) {

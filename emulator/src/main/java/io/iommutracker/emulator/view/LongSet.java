@@ -1,7 +1,6 @@
 package io.iommutracker.emulator.view;
 
 import java.util.Arrays;
-import java.util.function.LongConsumer;
 
 /**
  * A mutable set of device or bus keys for one derivation, iterated in insertion order, without boxing. Device keys
@@ -26,10 +25,6 @@ final class LongSet {
 
     int size() {
         return size;
-    }
-
-    boolean isEmpty() {
-        return size == 0;
     }
 
     long at(int i) {
@@ -77,18 +72,6 @@ final class LongSet {
             rehash();
         }
         return true;
-    }
-
-    void addAll(LongSet other) {
-        for (int i = 0; i < other.size; i++) {
-            add(other.keys[i]);
-        }
-    }
-
-    void forEach(LongConsumer visitor) {
-        for (int i = 0; i < size; i++) {
-            visitor.accept(keys[i]);
-        }
     }
 
     private void rehash() {

@@ -15,7 +15,10 @@ import java.util.Map;
  */
 final class ProbeKey implements Comparable<ProbeKey> {
 
-    /** Deeper than a domain's 256 buses: only a bus-number loop, whose buses the scan reaches in no root's order. */
+    /**
+     * Deeper than a domain's 256 buses: only a bus-number loop, whose buses the scan reaches in no root's order. Events
+     * cannot make one (a bridge's secondary bus lies above its own); kept for states restored from elsewhere.
+     */
     static final class Unrooted extends RuntimeException {
         Unrooted() {
             super(null, null, false, false);
