@@ -307,26 +307,21 @@ final class IncrementalView {
             PTree<ProbeKey, DeviceView> order = deviceViews();
             PTree<ProbeKey, Hazards> hz = hazards();
             // the new records, each written once into the trie; what this step noted on them goes
-            LongTrie<Dev> devs = p.devs;
             long[] keys = new long[work.size()];
-            int kept = 0;
-            for (int i = 0; i < work.size(); i++) {
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = work.keyAt(i);
                 Dev d = work.valueAt(i);
-                if (d == null) {
-                    devs = devs.remove(work.keyAt(i));
-                } else {
+                if (d != null) {
                     d.flags = 0;
                     d.was = null;
-                    keys[kept++] = work.keyAt(i);
                 }
             }
-            keys = java.util.Arrays.copyOf(keys, kept);
             java.util.Arrays.sort(keys);
-            List<Dev> values = new ArrayList<>(kept);
+            List<Dev> values = new ArrayList<>(keys.length);
             for (long key : keys) {
                 values.add(work.get(key));
             }
-            devs = devs.putAll(keys, values);
+            LongTrie<Dev> devs = p.devs.putAll(keys, values);
             HostView v = assemble(order, hz, lr.order());
             return new IncrementalView(m, v, true, devs, order, hz, kernel, kernelViews, iova, lr.byAnchor(),
                     lr.order(), lr.losers());
@@ -628,8 +623,8 @@ final class IncrementalView {
          * changed one can change status, and only fresh ids from the first change on can move.
          */
         private LiveResult liveGroups() {
-            LongTrie<Live> byAnchor = p.live;
             PTree<LiveKey, Live> lorder = p.liveOrder;
+            LongSet gone = new LongSet();
             PTree<LiveKey, Live> losers = p.losers;
             LongMap<Live> pending = new LongMap<>();
             Set<Integer> mins = new HashSet<>();
@@ -666,7 +661,7 @@ final class IncrementalView {
                     members.addAll(in);
                 }
                 if (members.isEmpty()) {
-                    byAnchor = byAnchor.remove(anchor);
+                    gone.add(anchor);
                     continue;
                 }
                 Dev[] ds = new Dev[members.size()];
@@ -776,12 +771,25 @@ final class IncrementalView {
                         touch(key).flags |= VIEW;
                     }
                 }
-                byAnchor = byAnchor.put(g.anchor, g);
                 lorder = lorder.put(g.key(), g);
                 if (g.loser) {
                     losers = losers.put(g.key(), g);
                 }
             }
+            // the groups by anchor, written in one batch: emptied ones unbound
+            long[] anchors = new long[pending.size() + gone.size()];
+            for (int i = 0; i < pending.size(); i++) {
+                anchors[i] = pending.keyAt(i);
+            }
+            for (int i = 0; i < gone.size(); i++) {
+                anchors[pending.size() + i] = gone.at(i);
+            }
+            java.util.Arrays.sort(anchors);
+            List<Live> groups = new ArrayList<>(anchors.length);
+            for (long a : anchors) {
+                groups.add(pending.get(a));
+            }
+            LongTrie<Live> byAnchor = p.live.putAll(anchors, groups);
             liveNow = byAnchor;
             return new LiveResult(byAnchor, lorder, losers);
         }

@@ -111,17 +111,23 @@ class PTreeTest {
     }
 
     @Test
-    void longTriePutAllEqualsOnePutAtATime() {
+    void longTriePutAllEqualsOneWriteAtATime() {
         Random rnd = new Random(5);
         LongTrie<Long> a = LongTrie.empty();
         LongTrie<Long> b = LongTrie.empty();
         for (int round = 0; round < 200; round++) {
-            long[] keys = rnd.longs(1 + rnd.nextInt(40), 0, rnd.nextBoolean() ? 1L << 20 : 1L << 40).sorted().distinct()
-                    .toArray();
+            long bound = rnd.nextBoolean() ? 1L << 12 : rnd.nextBoolean() ? 1L << 20 : 1L << 40;
+            long[] keys = rnd.longs(1 + rnd.nextInt(40), 0, bound).sorted().distinct().toArray();
             List<Long> values = new ArrayList<>();
             for (long k : keys) {
-                values.add(k * 3 + round);
-                a = a.put(k, k * 3 + round);
+                // some keys unbound: of those bound before, and of those never bound
+                if (rnd.nextInt(4) == 0) {
+                    values.add(null);
+                    a = a.remove(k);
+                } else {
+                    values.add(k * 3 + round);
+                    a = a.put(k, k * 3 + round);
+                }
             }
             LongTrie<Long> before = b;
             b = b.putAll(keys, values);
@@ -137,6 +143,7 @@ class PTreeTest {
                 if (before.get(k) != null) {
                     assertThat(before.get(k)).isNotEqualTo(k * 3 + round);
                 }
+                assertThat(b.get(k)).isEqualTo(a.get(k));
             }
         }
     }
