@@ -219,11 +219,20 @@ public final class HostViewBuilder {
     static List<Region> groupRegions(List<List<Region>> perDeviceInGroupOrder) {
         List<List<Region>> distinct = new ArrayList<>(2);
         for (List<Region> rs : perDeviceInGroupOrder) {
-            if (!distinct.contains(rs)) {
+            if (!containsSame(distinct, rs) && !distinct.contains(rs)) {
                 distinct.add(rs);
             }
         }
         return ReservedRegions.forGroup(distinct);
+    }
+
+    private static boolean containsSame(List<List<Region>> lists, List<Region> rs) {
+        for (List<Region> l : lists) {
+            if (l == rs) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -227,6 +227,7 @@ final class IncrementalView {
         private final KernelGroups k;
         private final KernelGroups pk;
         private final Map<Long, int[]> busPaths = new HashMap<>();
+        private final Map<List<Region>, List<Region>> regionLists = new HashMap<>();
 
         /** Devices copied for this step, with what changed about them (null: removed). */
         private final LongMap<Dev> work = new LongMap<>();
@@ -379,14 +380,25 @@ final class IncrementalView {
             });
         }
 
-        /** Marks every device below {@code bridge} in {@code topo} that this version has. */
+        /**
+         * Marks every device below {@code bridge} in {@code topo} that this version has, in probe order (a bus, then
+         * below each of its bridges), which leaves the lists later sorted by place nearly sorted already.
+         */
         private void markBelow(Topology topo, Device bridge, int flag, int depth) {
             Device self = topo.busSelf(bridge.bdf().domain(), bridge.secondary());
             if (self == null || !self.bdf().equals(bridge.bdf()) || depth > 256) {
                 return;
             }
-            for (Device child : topo.onBus(bridge.bdf().domain(), bridge.secondary())) {
-                mark(child, topo, flag, depth);
+            List<Device> bus = topo.onBus(bridge.bdf().domain(), bridge.secondary());
+            for (Device child : bus) {
+                if (topo == t || t.deviceAt(child.key()) != null) {
+                    touch(child.key()).flags |= flag;
+                }
+            }
+            for (Device child : bus) {
+                if (child.secondary() >= 0) {
+                    markBelow(topo, child, flag, depth + 1);
+                }
             }
         }
 
@@ -426,7 +438,9 @@ final class IncrementalView {
                     if (old != null && r.equals(old.regions)) {
                         d.regions = old.regions;
                     } else {
-                        d.regions = r;
+                        // equal lists made in one step are one object: a group's merge then skips repeats by identity
+                        List<Region> same = regionLists.putIfAbsent(r, r);
+                        d.regions = same == null ? r : same;
                         d.flags |= REGIONS;
                     }
                 }
