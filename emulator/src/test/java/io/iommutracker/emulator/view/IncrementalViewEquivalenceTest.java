@@ -48,11 +48,15 @@ import org.junit.jupiter.api.Test;
 class IncrementalViewEquivalenceTest {
 
     private static final String HOST = "eq";
+    /** Live groups seen with a fresh id (no kernel id of their own): the id competition was exercised. */
+    private static final long[] FRESH_IDS = {0};
 
     @Test
     void incrementalViewsEqualFreshBuildsOnASmallHost() throws Exception {
+        long freshBefore = FRESH_IDS[0];
         int steps = run(new Random(7), 130, 1500);
         assertThat(steps).isGreaterThan(700);
+        assertThat(FRESH_IDS[0] - freshBefore).as("live groups with fresh ids").isGreaterThan(200);
     }
 
     @Test
@@ -78,6 +82,7 @@ class IncrementalViewEquivalenceTest {
         }
         ViewMemo memo = new ViewMemo();
         check(s, memo);
+        s = splitSomeGroups(rnd, s, memo);
         Map<String, PciDeviceInfo> unplugged = new HashMap<>();
         List<HostState> history = new ArrayList<>();
         int compared = 0;
@@ -108,6 +113,8 @@ class IncrementalViewEquivalenceTest {
             s = next;
             HostView v = check(s, memo);
             changed += last != null && !content(v).equals(content(last)) ? 1 : 0;
+            int highWater = s.model().kernelGroups().highWater();
+            FRESH_IDS[0] += v.getLiveGroups().stream().filter(g -> g.getId() >= highWater).count();
             last = v;
             compared++;
             if (rnd.nextInt(9) == 0 && !history.isEmpty()) {
@@ -123,6 +130,32 @@ class IncrementalViewEquivalenceTest {
         // the stream changed the view, not only its sequence
         assertThat(changed).isGreaterThan(compared / 3);
         return compared;
+    }
+
+    /**
+     * Functions re-probed below ports with ACS off share kernel groups; ACS back on splits them in the live view, where
+     * all but one part get fresh ids: the id competition the live view resolves.
+     */
+    private static HostState splitSomeGroups(Random rnd, HostState s, ViewMemo memo) throws Exception {
+        List<PciDeviceInfo> ports = s.devices().stream()
+                .filter(d -> d.getPcieType() == io.iommutracker.avro.PcieType.DOWNSTREAM_PORT).toList();
+        for (PciDeviceInfo port : ports) {
+            if (rnd.nextInt(3) != 0) {
+                continue;
+            }
+            List<Object> steps = new ArrayList<>();
+            steps.add(new AcsControlChanged(port.getBdf(), 0));
+            String below = port.getBdf().substring(0, 5) + String.format("%02x:", port.getBridge().getSecondary());
+            List<PciDeviceInfo> functions = s.devices().stream().filter(d -> d.getBdf().startsWith(below)).toList();
+            functions.forEach(f -> steps.add(new DeviceRemoved(f.getBdf())));
+            functions.forEach(f -> steps.add(new DeviceAdded(f)));
+            steps.add(new AcsControlChanged(port.getBdf(), PciDevices.ACS_REQ));
+            for (Object payload : steps) {
+                s = s.apply(SyntheticHost.event(HOST, s.lastSequence() + 1, payload));
+                check(s, memo);
+            }
+        }
+        return s;
     }
 
     private static HostView check(HostState s, ViewMemo memo) throws IOException {
