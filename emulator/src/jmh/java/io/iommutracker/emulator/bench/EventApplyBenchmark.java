@@ -124,6 +124,12 @@ public class EventApplyBenchmark {
         return viewAfter(full, fullMemo, barMove);
     }
 
+    /** The reference the derivations above must equal, for scale: the whole view of the host built from scratch. */
+    @Benchmark
+    public HostView viewFromScratch() {
+        return HostViewBuilder.build(full.model(), full.hostRules());
+    }
+
     private static HostView viewAfter(HostState before, ViewMemo primed, PciEvent event) throws EventRejectedException {
         HostState next = before.apply(event);
         return HostViewBuilder.build(next.model(), next.hostRules(), primed.copy());

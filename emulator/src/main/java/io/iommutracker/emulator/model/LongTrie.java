@@ -107,6 +107,56 @@ public final class LongTrie<V> {
         return copy;
     }
 
+    /**
+     * A new trie with each of {@code keys} (ascending, in range) bound to the value at the same index, or unbound
+     * where that value is null: each node on the way to any of them is copied once, so a batch of nearby keys costs
+     * about one path plus the batch.
+     */
+    public LongTrie<V> putAll(long[] keys, List<? extends V> values) {
+        if (keys.length == 0) {
+            return this;
+        }
+        check(keys[0]);
+        check(keys[keys.length - 1]);
+        int h = height;
+        Object[] r = root;
+        while (keys[keys.length - 1] >>> (h * BITS) != 0) {
+            r = lift(r);
+            h++;
+        }
+        int[] delta = new int[1];
+        Object[] newRoot = putAll(r, h - 1, keys, values, 0, keys.length, delta);
+        return new LongTrie<>(newRoot, size + delta[0], h);
+    }
+
+    private static Object[] putAll(Object[] node, int level, long[] keys, List<?> values, int lo, int hi, int[] delta) {
+        Object[] copy = node == null ? new Object[WIDTH] : node.clone();
+        int i = lo;
+        while (i < hi) {
+            int s = slot(keys[i], level);
+            int j = i + 1;
+            while (j < hi && slot(keys[j], level) == s) {
+                j++;
+            }
+            if (level == 0) {
+                for (int x = i; x < j; x++) {
+                    Object v = values.get(x);
+                    delta[0] += (copy[s] == null ? 0 : -1) + (v == null ? 0 : 1);
+                    copy[s] = v;
+                }
+            } else {
+                copy[s] = putAll((Object[]) copy[s], level - 1, keys, values, i, j, delta);
+            }
+            i = j;
+        }
+        for (Object o : copy) {
+            if (o != null) {
+                return copy;
+            }
+        }
+        return null;
+    }
+
     public LongTrie<V> remove(long key) {
         if (get(key) == null) {
             return this;

@@ -114,6 +114,21 @@ public final class Topology {
     }
 
     /**
+     * Visits the key ({@link Keys#bus}) of every bus whose bridge (bus->self) differs between {@code other} and this
+     * version, including buses only one of them has a bridge for. Costs O(changed buses) between related versions.
+     */
+    public void changedBusSelves(Topology other, LongConsumer changed) {
+        if (bridgeBySecondary == other.bridgeBySecondary) {
+            return;
+        }
+        bridgeBySecondary.diff(other.bridgeBySecondary, bus -> {
+            if (!java.util.Objects.equals(bridgeBySecondary.get(bus), other.bridgeBySecondary.get(bus))) {
+                changed.accept(bus);
+            }
+        });
+    }
+
+    /**
      * Whether the bus->self index is the same object in both versions: then no bridge's bus numbers changed, so with
      * the same device keys every device has the same parent chain and the same probe-order position.
      */

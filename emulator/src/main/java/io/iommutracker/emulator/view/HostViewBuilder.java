@@ -211,6 +211,48 @@ public final class HostViewBuilder {
         return ReservedRegions.forDevice(host, d.info(), upstream);
     }
 
+    /**
+     * {@link ReservedRegions#forGroup} with each distinct device list inserted once: inserting a region again merges it
+     * into the region of its type that already covers it (iommu_insert_resv_region() merges every overlapping region
+     * of the inserted type), so a repeated list leaves the group's list as it was. Groups of like functions repeat.
+     */
+    static List<Region> groupRegions(List<List<Region>> perDeviceInGroupOrder) {
+        List<List<Region>> distinct = new ArrayList<>(2);
+        for (List<Region> rs : perDeviceInGroupOrder) {
+            if (!containsSame(distinct, rs) && !distinct.contains(rs)) {
+                distinct.add(rs);
+            }
+        }
+        return ReservedRegions.forGroup(distinct);
+    }
+
+    private static boolean containsSame(List<List<Region>> lists, List<Region> rs) {
+        for (List<Region> l : lists) {
+            if (l == rs) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether two versions of a bridge (or any device) look the same to {@link #regions} of a device below it: the
+     * platforms' region rules read of the bridges above a device only their addresses and bus ranges
+     * (is_downstream_to_pci_bridge() against an RMRR's scope), so an ACS or window change above leaves them as they were.
+     */
+    static boolean sameRegionInputs(Device was, Device now) {
+        PciDeviceInfo a = was.info();
+        PciDeviceInfo b = now.info();
+        if (!java.util.Objects.equals(a.getBdf(), b.getBdf())) {
+            return false;
+        }
+        if (a.getBridge() == null || b.getBridge() == null) {
+            return a.getBridge() == b.getBridge();
+        }
+        return a.getBridge().getSecondary() == b.getBridge().getSecondary()
+                && a.getBridge().getSubordinate() == b.getBridge().getSubordinate();
+    }
+
     /** The facts VFIO and iommufd look at in one kernel group, from its devices (list order) and their regions. */
     static GroupFacts facts(HostDescribed host, int id, List<Device> devs, List<List<Region>> regs) {
         Map<String, List<Region>> perDevice = new LinkedHashMap<>();
