@@ -9,7 +9,6 @@ import io.iommutracker.emulator.model.Device;
 import io.iommutracker.emulator.model.Keys;
 import io.iommutracker.emulator.model.Topology;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +25,9 @@ public final class LiveGroups {
     private final Topology topo;
     private final AcsPolicy policy;
     private final LiveClusters clusters;
-    private final Map<Long, Boolean> acsFail = new HashMap<>();
-    private final Map<Long, Boolean> aliasAbove = new HashMap<>();
-    private final Map<Long, Boolean> nonIsolatedGroup = new HashMap<>();
+    private final KeyFlags acsFail = new KeyFlags();
+    private final KeyFlags aliasAbove = new KeyFlags();
+    private final KeyFlags nonIsolatedGroup = new KeyFlags();
 
     public LiveGroups(Topology topo, AcsPolicy policy, LiveClusters clusters) {
         this.topo = topo;
