@@ -154,17 +154,7 @@ public final class PTree<K, V> {
         if (n == null || lo >= hi) {
             return n;
         }
-        // the first of the keys not below this node's
-        int a = lo;
-        int b = hi;
-        while (a < b) {
-            int mid = (a + b) >>> 1;
-            if (cmp.compare(keys.get(mid), n.key) < 0) {
-                a = mid + 1;
-            } else {
-                b = mid;
-            }
-        }
+        int a = firstNotBelow(keys, lo, hi, n.key);
         boolean hit = a < hi && cmp.compare(keys.get(a), n.key) == 0;
         Node<K, V> l = replace(n.left, keys, values, lo, a);
         Node<K, V> r = replace(n.right, keys, values, hit ? a + 1 : a, hi);
@@ -173,6 +163,21 @@ public final class PTree<K, V> {
             return n;
         }
         return new Node<>(n.key, v, n.prio, l, r, weigher.applyAsInt(v));
+    }
+
+    /** The index in keys[lo, hi) (ascending) of the first key not below {@code key}; hi when there is none. */
+    private int firstNotBelow(List<? extends K> keys, int lo, int hi, K key) {
+        int a = lo;
+        int b = hi;
+        while (a < b) {
+            int mid = (a + b) >>> 1;
+            if (cmp.compare(keys.get(mid), key) < 0) {
+                a = mid + 1;
+            } else {
+                b = mid;
+            }
+        }
+        return a;
     }
 
     /** A tree without any of {@code keys} (ascending), each node on the way to them copied once. */
@@ -185,16 +190,7 @@ public final class PTree<K, V> {
         if (n == null || lo >= hi) {
             return n;
         }
-        int a = lo;
-        int b = hi;
-        while (a < b) {
-            int mid = (a + b) >>> 1;
-            if (cmp.compare(keys.get(mid), n.key) < 0) {
-                a = mid + 1;
-            } else {
-                b = mid;
-            }
-        }
+        int a = firstNotBelow(keys, lo, hi, n.key);
         boolean hit = a < hi && cmp.compare(keys.get(a), n.key) == 0;
         Node<K, V> l = removeAll(n.left, keys, lo, a);
         Node<K, V> r = removeAll(n.right, keys, hit ? a + 1 : a, hi);
