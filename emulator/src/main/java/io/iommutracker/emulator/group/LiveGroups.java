@@ -28,6 +28,8 @@ public final class LiveGroups {
     private final KeyFlags acsFail = new KeyFlags();
     private final KeyFlags aliasAbove = new KeyFlags();
     private final KeyFlags nonIsolatedGroup = new KeyFlags();
+    /** Per bus (mixed key): the device a climb from that bus ends at, once it left the bus. */
+    private final Map<Long, Device> climbs = new java.util.HashMap<>();
 
     public LiveGroups(Topology topo, AcsPolicy policy, LiveClusters clusters) {
         this.topo = topo;
@@ -53,6 +55,34 @@ public final class LiveGroups {
 
     /** A key shared by exactly the devices of one live group: the device key of the group's top cluster representative. */
     public long anchor(Device d) {
+        Device cur = policy.series() ? climb(d) : climbFromBus(d);
+        return Keys.device(cur.bdf().domain(), cur.bdf().bus(), clusters.rep(cur));
+    }
+
+    /**
+     * Mainline and override rules: whether a climb goes on from a device depends only on the bridge above it, so every
+     * device of a bus climbs to the same device once it leaves the bus; that device is memoised per bus.
+     */
+    private Device climbFromBus(Device d) {
+        Device p = topo.parent(d);
+        if (p == null || !joinsParent(p)) {
+            return d;
+        }
+        Long bus = mixed(Keys.bus(d.bdf().domain(), d.bdf().bus()));
+        Device top = climbs.get(bus);
+        if (top == null) {
+            top = climb(p);
+            climbs.put(bus, top);
+        }
+        return top;
+    }
+
+    /** A bijection of the key (an odd multiplier) that spreads bus keys over a boxed map's buckets. */
+    private static Long mixed(long key) {
+        return key * 0x9E3779B97F4A7C15L;
+    }
+
+    private Device climb(Device d) {
         Device cur = d;
         int guard = 0;
         while (guard++ < 256) {
@@ -67,7 +97,7 @@ public final class LiveGroups {
             }
             cur = p;
         }
-        return Keys.device(cur.bdf().domain(), cur.bdf().bus(), clusters.rep(cur));
+        return cur;
     }
 
     /** Whether a device directly below bridge {@code p} lands in p's group. */
