@@ -7,6 +7,7 @@ import io.iommutracker.emulator.acs.AcsPolicy;
 import io.iommutracker.emulator.alias.DmaAlias;
 import io.iommutracker.emulator.model.Device;
 import io.iommutracker.emulator.model.Keys;
+import io.iommutracker.emulator.model.LongMap;
 import io.iommutracker.emulator.model.Topology;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,11 +26,12 @@ public final class LiveGroups {
     private final Topology topo;
     private final AcsPolicy policy;
     private final LiveClusters clusters;
-    private final KeyFlags acsFail = new KeyFlags();
-    private final KeyFlags aliasAbove = new KeyFlags();
-    private final KeyFlags nonIsolatedGroup = new KeyFlags();
-    /** Per bus (mixed key): the device a climb from that bus ends at, once it left the bus. */
-    private final Map<Long, Device> climbs = new java.util.HashMap<>();
+    // memos per device key (bridges: keys ending in devfn 0, which LongMap hashes apart, unlike a boxed HashMap)
+    private final LongMap<Boolean> acsFail = new LongMap<>();
+    private final LongMap<Boolean> aliasAbove = new LongMap<>();
+    private final LongMap<Boolean> nonIsolatedGroup = new LongMap<>();
+    /** Per bus key: the device a climb from that bus ends at, once it left the bus. */
+    private final LongMap<Device> climbs = new LongMap<>();
 
     public LiveGroups(Topology topo, AcsPolicy policy, LiveClusters clusters) {
         this.topo = topo;
@@ -68,18 +70,13 @@ public final class LiveGroups {
         if (p == null || !joinsParent(p)) {
             return d;
         }
-        Long bus = mixed(Keys.bus(d.bdf().domain(), d.bdf().bus()));
+        long bus = Keys.bus(d.bdf().domain(), d.bdf().bus());
         Device top = climbs.get(bus);
         if (top == null) {
             top = climb(p);
             climbs.put(bus, top);
         }
         return top;
-    }
-
-    /** A bijection of the key (an odd multiplier) that spreads bus keys over a boxed map's buckets. */
-    private static Long mixed(long key) {
-        return key * 0x9E3779B97F4A7C15L;
     }
 
     private Device climb(Device d) {

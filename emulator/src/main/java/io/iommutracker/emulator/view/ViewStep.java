@@ -16,6 +16,8 @@ import io.iommutracker.emulator.group.LiveGroups;
 import io.iommutracker.emulator.model.Bdf;
 import io.iommutracker.emulator.model.Device;
 import io.iommutracker.emulator.model.Keys;
+import io.iommutracker.emulator.model.LongMap;
+import io.iommutracker.emulator.model.LongSet;
 import io.iommutracker.emulator.model.LongTrie;
 import io.iommutracker.emulator.model.Topology;
 import io.iommutracker.emulator.p2p.P2pHazards;

@@ -1,19 +1,18 @@
-package io.iommutracker.emulator.group;
+package io.iommutracker.emulator.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.iommutracker.emulator.model.Keys;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class KeyFlagsTest {
+class LongMapTest {
 
     @Test
     void shouldAnswerAsAMapDoesForBridgeLikeKeysThroughGrowth() {
         Random r = new Random(7);
-        KeyFlags flags = new KeyFlags();
+        LongMap<Boolean> flags = new LongMap<>();
         Map<Long, Boolean> reference = new HashMap<>();
         for (int n = 0; n < 20_000; n++) {
             // mostly devfn 0 on many buses and two domains, the keys that collide in a boxed map

@@ -1,13 +1,13 @@
-package io.iommutracker.emulator.view;
+package io.iommutracker.emulator.model;
 
 import java.util.Arrays;
 
 /**
- * A mutable set of device or bus keys for one derivation, iterated in insertion order, without boxing. Device keys
+ * A mutable set of device or bus keys for one computation, iterated in insertion order, without boxing. Device keys
  * differ mostly above their low bits (devfn 0 on many buses), which a plain {@code HashSet<Long>} bins together; the
  * hash here mixes every bit.
  */
-final class LongSet {
+public final class LongSet {
 
     private static final long[] NO_KEYS = {};
     private static final int[] NO_TABLE = {0};
@@ -18,25 +18,25 @@ final class LongSet {
     /** Open addressing: index + 1 into {@link #keys}, 0 for empty. */
     private int[] table = NO_TABLE;
 
-    static int mix(long key) {
+    private static int mix(long key) {
         long h = key * 0x9E3779B97F4A7C15L;
         return (int) (h ^ (h >>> 32));
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
-    long at(int i) {
+    public long at(int i) {
         return keys[i];
     }
 
-    boolean contains(long key) {
+    public boolean contains(long key) {
         return indexOf(key) >= 0;
     }
 
     /** The insertion index of {@code key}, or -1. */
-    int indexOf(long key) {
+    public int indexOf(long key) {
         if (size == 0) {
             return -1;
         }
@@ -50,7 +50,7 @@ final class LongSet {
     }
 
     /** Adds {@code key}; whether it was new. */
-    boolean add(long key) {
+    public boolean add(long key) {
         if (keys == NO_KEYS) {
             keys = new long[8];
             table = new int[16];

@@ -1,39 +1,39 @@
-package io.iommutracker.emulator.view;
+package io.iommutracker.emulator.model;
 
 import java.util.Arrays;
 
-/** A mutable map from device keys to values for one derivation, in insertion order, without boxing the keys. */
-final class LongMap<V> {
+/** A mutable map from device keys to values for one computation, in insertion order, without boxing the keys. */
+public final class LongMap<V> {
 
     private final LongSet keys = new LongSet();
     private Object[] values = new Object[8];
 
-    int size() {
+    public int size() {
         return keys.size();
     }
 
-    long keyAt(int i) {
+    public long keyAt(int i) {
         return keys.at(i);
     }
 
     @SuppressWarnings("unchecked")
-    V valueAt(int i) {
+    public V valueAt(int i) {
         return (V) values[i];
     }
 
     /** The insertion index of {@code key}, or -1. */
-    int indexOf(long key) {
+    public int indexOf(long key) {
         return keys.indexOf(key);
     }
 
     /** The value bound to {@code key}; null when none is (or null is). */
     @SuppressWarnings("unchecked")
-    V get(long key) {
+    public V get(long key) {
         int i = keys.indexOf(key);
         return i < 0 ? null : (V) values[i];
     }
 
-    void put(long key, V value) {
+    public void put(long key, V value) {
         int i = keys.indexOf(key);
         if (i < 0) {
             keys.add(key);
