@@ -359,7 +359,7 @@ public final class LoadDriver {
     /** Stream-thread loop metrics that break an end-to-end latency down: where the thread's time went, commit cost. */
     private static final List<String> LOOP_METRICS = List.of("process-ratio", "punctuate-ratio", "commit-ratio",
             "poll-ratio", "commit-latency-avg", "commit-latency-max", "punctuate-latency-avg", "punctuate-latency-max",
-            "poll-records-avg", "process-records-avg");
+            "poll-records-avg", "process-records-avg", "commit-rate", "commit-total", "poll-rate");
 
     private static void logLoopMetrics(String appId, KafkaStreams streams) {
         Map<String, Double> values = new TreeMap<>();
