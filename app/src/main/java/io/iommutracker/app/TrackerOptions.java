@@ -27,7 +27,7 @@ final class TrackerOptions {
             description = "Raise HOST_SILENT when a host's events stop for this long, measured in event time (default: ${DEFAULT-VALUE}).")
     String silentAfter;
 
-    @Option(names = "--view-resolution", defaultValue = "250ms", paramLabel = "DURATION",
+    @Option(names = "--view-resolution", defaultValue = "1s", paramLabel = "DURATION",
             description = "A host's latest view, its checkpoint, its history version and its iommu.host.views record are "
                     + "written at most once per this much event time (changes and alerts still go out on every event); "
                     + "as-of reads are exact to this resolution; 0ms writes on every event (default: ${DEFAULT-VALUE}).")

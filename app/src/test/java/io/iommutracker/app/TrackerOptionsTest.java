@@ -28,7 +28,7 @@ class TrackerOptionsTest {
     @Test
     void shouldDefaultToTheDocumentedDurations() {
         TrackerConfig c = config();
-        assertThat(c.viewResolution()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.viewResolution()).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.historyRetention()).isEqualTo(Duration.ofDays(30));
         assertThat(c.silentTimeout()).isEqualTo(Duration.ofMinutes(10));
     }

@@ -31,7 +31,7 @@ import org.apache.kafka.streams.StreamsConfig;
  *                               written is the host's latest, so an as-of read between two versions sees the older
  *                               one: as-of reads are exact to this resolution, and the latest view lags the events by
  *                               about this much at most. Changes and alerts are not affected (every event). Zero
- *                               writes them on every event. Default 250 ms
+ *                               writes them on every event. Default 1 s
  * @param hostCache              deserialised hosts kept in memory per task; a host not kept is rebuilt from its
  *                               checkpoint and the events since on its next event. Default 4096
  * @param topicReplicationFactor replication factor of the topics the app creates (and of its internal topics); default 1
@@ -44,7 +44,7 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
 
     public static final String DEFAULT_APPLICATION_ID = "iommu-tracker";
     public static final Path DEFAULT_STATE_DIR = Path.of("data", "streams");
-    public static final Duration DEFAULT_VIEW_RESOLUTION = Duration.ofMillis(250);
+    public static final Duration DEFAULT_VIEW_RESOLUTION = Duration.ofSeconds(1);
     public static final int DEFAULT_HOST_CACHE = Integer.getInteger("iommutracker.streams.hostCache", 4096);
 
     public TrackerConfig {

@@ -31,6 +31,8 @@ public final class TrackerTopology {
         Topology t = new Topology();
         // one HostView object goes to the views store, the history store and the views topic: encode it once
         Serde<HostView> views = new EncodeOnce<>(Topics.HOST_VIEWS.valueSerde());
+        // an alert record goes to its store and then to its topic: one encoding for both
+        Serde<Alert> alerts = new EncodeOnce<>(Topics.ALERTS.valueSerde());
         t.addSource(Sinks.SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 Topics.TELEMETRY.name());
         t.addProcessor(Sinks.PROCESSOR, new HostProcessorSupplier(engine, config.silentTimeout(),
@@ -49,14 +51,13 @@ public final class TrackerTopology {
                 Stores.persistentVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY, config.historyRetention()),
                 Serdes.String(), views), Sinks.PROCESSOR);
         t.addStateStore(Stores.<String, Alert>keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ALERTS),
-                Serdes.String(), Topics.ALERTS.valueSerde()).withCachingEnabled(), Sinks.PROCESSOR);
+                Serdes.String(), alerts).withCachingEnabled(), Sinks.PROCESSOR);
         t.addSink(Sinks.DEAD_LETTER, Topics.DEAD_LETTER.name(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer(), Sinks.PROCESSOR);
         t.addSink(Sinks.VIEWS, Topics.HOST_VIEWS.name(), Serdes.String().serializer(), views.serializer(), Sinks.PROCESSOR);
         t.addSink(Sinks.CHANGES, Topics.CHANGES.name(), Serdes.String().serializer(),
                 Topics.CHANGES.valueSerde().serializer(), Sinks.PROCESSOR);
-        t.addSink(Sinks.ALERTS, Topics.ALERTS.name(), Serdes.String().serializer(),
-                Topics.ALERTS.valueSerde().serializer(), Sinks.PROCESSOR);
+        t.addSink(Sinks.ALERTS, Topics.ALERTS.name(), Serdes.String().serializer(), alerts.serializer(), Sinks.PROCESSOR);
         return t;
     }
 

@@ -329,6 +329,21 @@ final class ViewConditions {
         if (before == null) {
             return out;
         }
+        if (ascending(before) && ascending(now)) {
+            // both lists in id order (as the emulator lists groups): one merge walk, no map
+            int i = 0;
+            for (int j = 0; j < now.size(); j++) {
+                GroupView g = now.get(j);
+                int id = g.getId();
+                while (i < before.size() && before.get(i).getId() < id) {
+                    i++;
+                }
+                if (i < before.size() && before.get(i) == g) {
+                    out[j] = i;
+                }
+            }
+            return out;
+        }
         Map<Integer, Integer> byId = null;
         for (int j = 0; j < now.size(); j++) {
             GroupView g = now.get(j);
@@ -348,6 +363,16 @@ final class ViewConditions {
             }
         }
         return out;
+    }
+
+    /** Whether the group ids strictly increase along the list. */
+    private static boolean ascending(List<GroupView> groups) {
+        for (int i = 1; i < groups.size(); i++) {
+            if (groups.get(i - 1).getId() >= groups.get(i).getId()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean touches(GroupView g, Set<String> changed) {

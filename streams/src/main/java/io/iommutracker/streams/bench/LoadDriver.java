@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Benchmark: on one broker and with the same serdes and processing guarantee, measures (1) end-to-end throughput of the
- * tracker topology and of an identity passthrough over the same preloaded fleet telemetry, after an untimed passthrough
- * run (JIT warm-up for the shared client paths) and, for each, a warm-up share of the events,
+ * tracker topology and of an identity passthrough over the same preloaded fleet telemetry, after an untimed run of
+ * each (JIT warm-up: {@code -Dbench.trackerWarmups=N} untimed tracker runs, default 2) and, for each, a warm-up share
+ * of the events,
  * and (2) event→output latency (p50/p99) at half the tracker's measured maximum rate: event→alert for the tracker,
  * event→record for the passthrough. Goals: tracker ≥ 0.8 × passthrough; tracker p99 ≤ 200 ms.
  */
@@ -172,6 +173,13 @@ public final class LoadDriver {
         // an untimed passthrough run first: the JVM compiles the client, serde and Streams paths both topologies share,
         // which the passthrough's short warm-up share (a fraction of a second) would otherwise pay for alone
         throughput(PassthroughTopology.buildTopology(), "bench-warmup-" + UUID.randomUUID(), start, end);
+        // and an untimed tracker run, for the same reason: the emulator's and the alert rules' code takes far longer
+        // to compile than the passthrough's (EngineBench: ~19k events per CPU-second in its first 40,000 events, ~60k
+        // after 200,000), and the tracker's warm-up share alone left it measured half-interpreted
+        for (int i = 0; i < Integer.getInteger("bench.trackerWarmups", 2); i++) {
+            String warmId = "bench-tracker-warmup-" + UUID.randomUUID();
+            throughput(TrackerTopology.buildTopology(config(warmId)), warmId, start, end);
+        }
         Rate pass = throughput(PassthroughTopology.buildTopology(), passId, start, end);
         Rate track = throughput(TrackerTopology.buildTopology(config(trackId)), trackId, start, end);
 
