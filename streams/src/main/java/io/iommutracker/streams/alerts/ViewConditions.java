@@ -36,10 +36,15 @@ final class ViewConditions {
     private final String hostId;
     private HostFacts facts;
     private List<DeviceView> devices;
+    /** {@link #devices}, {@link #kernel} and {@link #live} as arrays: the emulator's lists are persistent trees, whose
+     *  {@code get(i)} is a descent, so each list is read once per evaluation by its iterator and indexed here. */
+    private DeviceView[] deviceArray;
     private Map<String, DeviceView> byBdf;
     private List<GroupView> kernel;
+    private GroupView[] kernelArray;
     private Map<Integer, GroupView> kernelById;
     private List<GroupView> live;
+    private GroupView[] liveArray;
     private List<List<Condition>> isolation;
     private List<List<Condition>> stale;
     private List<List<Condition>> reserved;
@@ -80,21 +85,24 @@ final class ViewConditions {
         Set<String> changed = new HashSet<>();
         boolean allChanged = first;
         List<DeviceView> nd = view.getDevices();
-        List<DeviceView> od = devices;
+        DeviceView[] nda = nd == devices ? deviceArray : nd.toArray(new DeviceView[0]);
+        DeviceView[] oda = deviceArray;
         List<List<Condition>> oldPer = perDevice;
-        if (!first && nd != od) {
-            boolean aligned = nd.size() == od.size();
-            for (int i = 0; i < nd.size() && aligned; i++) {
-                DeviceView a = od.get(i);
-                DeviceView b = nd.get(i);
+        if (!first && nd != devices) {
+            boolean aligned = nda.length == oda.length;
+            for (int i = 0; i < nda.length && aligned; i++) {
+                DeviceView a = oda[i];
+                DeviceView b = nda[i];
                 if (a != b) {
                     aligned = a.getBdf().equals(b.getBdf());
                     changed.add(b.getBdf());
                 }
             }
             if (aligned) {
-                for (String bdf : changed) {
-                    replace(bdf, nd);
+                for (DeviceView d : nda) {
+                    if (changed.contains(d.getBdf())) {
+                        byBdf.put(d.getBdf(), d);
+                    }
                 }
             } else {
                 // devices came or went: a new map, and the old per-device conditions found by address
@@ -105,7 +113,7 @@ final class ViewConditions {
                     perWas.put(bdf, oldPer.get(i++));
                 }
                 byBdf = new LinkedHashMap<>();
-                for (DeviceView d : nd) {
+                for (DeviceView d : nda) {
                     byBdf.put(d.getBdf(), d);
                 }
                 changed.clear();
@@ -127,14 +135,14 @@ final class ViewConditions {
         }
         if (first) {
             byBdf = new LinkedHashMap<>();
-            for (DeviceView d : nd) {
+            for (DeviceView d : nda) {
                 byBdf.put(d.getBdf(), d);
             }
         }
-        if (byBdf.size() != nd.size()) {
+        if (byBdf.size() != nda.length) {
             // a device listed twice: the last listing wins, as in a map built afresh; nothing is reused
             byBdf = new LinkedHashMap<>();
-            for (DeviceView d : nd) {
+            for (DeviceView d : nda) {
                 byBdf.put(d.getBdf(), d);
             }
             allChanged = true;
@@ -150,13 +158,15 @@ final class ViewConditions {
 
         // live groups: isolation and stale-group rules
         List<GroupView> nl = view.getLiveGroups();
-        int[] oldLive = positions(first ? null : live, nl);
-        List<List<Condition>> iso = new ArrayList<>(nl.size());
-        List<List<Condition>> st = new ArrayList<>(nl.size());
-        for (int j = 0; j < nl.size(); j++) {
-            GroupView g = nl.get(j);
+        GroupView[] nla = nl == live ? liveArray : nl.toArray(new GroupView[0]);
+        int[] oldLive = positions(first ? null : liveArray, nla);
+        Set<Integer> liveTouched = groupsOf(changed, true);
+        List<List<Condition>> iso = new ArrayList<>(nla.length);
+        List<List<Condition>> st = new ArrayList<>(nla.length);
+        for (int j = 0; j < nla.length; j++) {
+            GroupView g = nla[j];
             int at = oldLive[j];
-            if (!allChanged && at >= 0 && !touches(g, changed)) {
+            if (!allChanged && at >= 0 && !touches(g, changed, liveTouched)) {
                 iso.add(isolation.get(at));
                 st.add(stale.get(at));
                 continue;
@@ -171,12 +181,14 @@ final class ViewConditions {
 
         // kernel groups: reserved-region conflicts
         List<GroupView> nk = view.getKernelGroups();
-        int[] oldKernel = positions(first ? null : kernel, nk);
-        List<List<Condition>> res = new ArrayList<>(nk.size());
-        for (int j = 0; j < nk.size(); j++) {
-            GroupView g = nk.get(j);
+        GroupView[] nka = nk == kernel ? kernelArray : nk.toArray(new GroupView[0]);
+        int[] oldKernel = positions(first ? null : kernelArray, nka);
+        Set<Integer> kernelTouched = groupsOf(reportChanged, false);
+        List<List<Condition>> res = new ArrayList<>(nka.length);
+        for (int j = 0; j < nka.length; j++) {
+            GroupView g = nka[j];
             int at = oldKernel[j];
-            if (!allChanged && at >= 0 && !touches(g, reportChanged)) {
+            if (!allChanged && at >= 0 && !touches(g, reportChanged, kernelTouched)) {
                 res.add(reserved.get(at));
                 continue;
             }
@@ -187,7 +199,7 @@ final class ViewConditions {
         Map<Integer, GroupView> nkById = kernelById;
         if (first || nk != kernel) {
             nkById = new HashMap<>();
-            for (GroupView g : nk) {
+            for (GroupView g : nka) {
                 nkById.put(g.getId(), g);
             }
         }
@@ -228,9 +240,12 @@ final class ViewConditions {
 
         facts = f;
         devices = nd;
+        deviceArray = nda;
         kernel = nk;
+        kernelArray = nka;
         kernelById = nkById;
         live = nl;
+        liveArray = nla;
         isolation = iso;
         stale = st;
         reserved = res;
@@ -310,21 +325,12 @@ final class ViewConditions {
         }
     }
 
-    /** The previous device map with the changed device views of {@code now} put in, at the same places. */
-    private void replace(String bdf, List<DeviceView> now) {
-        for (DeviceView d : now) {
-            if (d.getBdf().equals(bdf)) {
-                byBdf.put(bdf, d);
-            }
-        }
-    }
-
     /**
      * For each group of {@code now}, its position in {@code before} when it is the very same object there (the
      * emulator keeps unchanged groups, usually in place), else -1.
      */
-    private static int[] positions(List<GroupView> before, List<GroupView> now) {
-        int[] out = new int[now.size()];
+    private static int[] positions(GroupView[] before, GroupView[] now) {
+        int[] out = new int[now.length];
         java.util.Arrays.fill(out, -1);
         if (before == null) {
             return out;
@@ -332,33 +338,33 @@ final class ViewConditions {
         if (ascending(before) && ascending(now)) {
             // both lists in id order (as the emulator lists groups): one merge walk, no map
             int i = 0;
-            for (int j = 0; j < now.size(); j++) {
-                GroupView g = now.get(j);
+            for (int j = 0; j < now.length; j++) {
+                GroupView g = now[j];
                 int id = g.getId();
-                while (i < before.size() && before.get(i).getId() < id) {
+                while (i < before.length && before[i].getId() < id) {
                     i++;
                 }
-                if (i < before.size() && before.get(i) == g) {
+                if (i < before.length && before[i] == g) {
                     out[j] = i;
                 }
             }
             return out;
         }
         Map<Integer, Integer> byId = null;
-        for (int j = 0; j < now.size(); j++) {
-            GroupView g = now.get(j);
-            if (j < before.size() && before.get(j) == g) {
+        for (int j = 0; j < now.length; j++) {
+            GroupView g = now[j];
+            if (j < before.length && before[j] == g) {
                 out[j] = j;
                 continue;
             }
             if (byId == null) {
                 byId = new HashMap<>();
-                for (int i = 0; i < before.size(); i++) {
-                    byId.putIfAbsent(before.get(i).getId(), i);
+                for (int i = 0; i < before.length; i++) {
+                    byId.putIfAbsent(before[i].getId(), i);
                 }
             }
             Integer i = byId.get(g.getId());
-            if (i != null && before.get(i) == g) {
+            if (i != null && before[i] == g) {
                 out[j] = i;
             }
         }
@@ -366,18 +372,48 @@ final class ViewConditions {
     }
 
     /** Whether the group ids strictly increase along the list. */
-    private static boolean ascending(List<GroupView> groups) {
-        for (int i = 1; i < groups.size(); i++) {
-            if (groups.get(i - 1).getId() >= groups.get(i).getId()) {
+    private static boolean ascending(GroupView[] groups) {
+        for (int i = 1; i < groups.length; i++) {
+            if (groups[i - 1].getId() >= groups[i].getId()) {
                 return false;
             }
         }
         return true;
     }
 
-    private static boolean touches(GroupView g, Set<String> changed) {
+    /**
+     * The ids of the live (or kernel) groups that the devices in {@code bdfs} now belong to, from their device views; null
+     * when one of them is in the view without that group id, and the members must be scanned instead. A device no longer
+     * in the view is in no group of it.
+     */
+    private Set<Integer> groupsOf(Set<String> bdfs, boolean live) {
+        if (bdfs.isEmpty()) {
+            return Set.of();
+        }
+        Set<Integer> out = new HashSet<>();
+        for (String bdf : bdfs) {
+            DeviceView d = byBdf.get(bdf);
+            if (d != null) {
+                Integer id = live ? d.getLiveGroup() : d.getKernelGroup();
+                if (id == null) {
+                    return null;
+                }
+                out.add(id);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether a device of {@code changed} is a member of {@code g}: by its id in {@code touched} (the changed devices'
+     * groups, a device view naming the group it is listed in) or, without those, by scanning the members.
+     */
+    private static boolean touches(GroupView g, Set<String> changed, Set<Integer> touched) {
         if (changed.isEmpty()) {
             return false;
+        }
+        if (touched != null) {
+            return touched.contains(g.getId());
         }
         for (String bdf : g.getDevices()) {
             if (changed.contains(bdf)) {

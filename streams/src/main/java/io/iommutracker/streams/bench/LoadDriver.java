@@ -82,7 +82,7 @@ public final class LoadDriver {
      * and consumer I/O threads; not the broker) spent per event, which other processes on the machine do not inflate.
      */
     public record Rate(double eventsPerSecond, double cpuMicrosPerEvent, String appId, long events,
-                       LoadDriverWrites writes) {
+                       LoadDriverWrites writes, double allocatedBytesPerEvent) {
     }
 
     public record Figures(Rate tracker, Rate passthrough, double latencyRate, Latency trackerAlertLatency,
@@ -109,6 +109,8 @@ public final class LoadDriver {
                     trackerEventsPerSecond(), passthroughEventsPerSecond(), ratio());
             out.printf("client cpu per event  tracker %.1f us | passthrough %.1f us | ratio %.2f%n",
                     tracker.cpuMicrosPerEvent(), passthrough.cpuMicrosPerEvent(), cpuRatio());
+            out.printf("client heap allocation per event  tracker %.0f B | passthrough %.0f B%n",
+                    tracker.allocatedBytesPerEvent(), passthrough.allocatedBytesPerEvent());
             out.printf("latency at %.0f events/s  tracker event->alert p50 %.0f ms p99 %.0f ms (%d alerts; goal p99 <= 200 ms)"
                             + " | passthrough p50 %.0f ms p99 %.0f ms (%d records)%n", latencyRate,
                     trackerAlertLatency.p50(), trackerAlertLatency.p99(), trackerAlertLatency.samples(),
@@ -246,6 +248,7 @@ public final class LoadDriver {
             long t0 = 0;
             long c0 = 0;
             long cpu0 = 0;
+            long alloc0 = 0;
             while (true) {
                 long c = offsets(appId);
                 long now = System.nanoTime();
@@ -253,6 +256,7 @@ public final class LoadDriver {
                     t0 = now;
                     c0 = c;
                     cpu0 = clientCpuNanos(appId);
+                    alloc0 = clientAllocatedBytes(appId);
                 }
                 if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
                     throw new IllegalStateException(appId + " stopped: " + streams.state());
@@ -261,10 +265,11 @@ public final class LoadDriver {
                     double secs = (now - t0) / 1e9;
                     long events = Math.max(1, c - c0);
                     double cpu = (clientCpuNanos(appId) - cpu0) / 1e3 / events;
+                    double alloc = (clientAllocatedBytes(appId) - alloc0) / (double) events;
                     // the broker's appends may trail the committed offsets by a moment: let them land
                     Thread.sleep(500);
                     return new Rate(events / Math.max(secs, 1e-3), cpu, appId, end - start,
-                            LoadDriverWrites.snapshot(admin).since(before));
+                            LoadDriverWrites.snapshot(admin).since(before), alloc);
                 }
                 Thread.sleep(50);
             }
@@ -280,6 +285,18 @@ public final class LoadDriver {
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().contains(appId)) {
                 sum += Math.max(0, mx.getThreadCpuTime(t.getId()));
+            }
+        }
+        return sum;
+    }
+
+    /** Heap bytes allocated by the same threads: what the collectors, which share the cores, must clean up. */
+    private static long clientAllocatedBytes(String appId) {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().contains(appId)) {
+                sum += Math.max(0, mx.getThreadAllocatedBytes(t.getId()));
             }
         }
         return sum;

@@ -64,7 +64,10 @@ public final class ViewDiff {
         return out;
     }
 
-    /** List equality that compares elements by identity first: the emulator shares every unchanged element. */
+    /**
+     * List equality that compares elements by identity first: the emulator shares every unchanged element. By
+     * iterators: the emulator's lists are persistent trees, whose {@code get(i)} is a descent.
+     */
     static boolean same(List<?> a, List<?> b) {
         if (a == b) {
             return true;
@@ -72,9 +75,11 @@ public final class ViewDiff {
         if (a.size() != b.size()) {
             return false;
         }
-        for (int i = 0; i < a.size(); i++) {
-            Object x = a.get(i);
-            Object y = b.get(i);
+        java.util.Iterator<?> ia = a.iterator();
+        java.util.Iterator<?> ib = b.iterator();
+        while (ia.hasNext()) {
+            Object x = ia.next();
+            Object y = ib.next();
             if (x != y && (x == null || !x.equals(y))) {
                 return false;
             }
@@ -217,10 +222,12 @@ public final class ViewDiff {
             // sides, which the comparison below skips anyway (the emulator shares every unchanged entry)
             List<GroupIova> b = new ArrayList<>();
             List<GroupIova> a = new ArrayList<>();
-            for (int i = 0; i < beforeList.size(); i++) {
-                if (beforeList.get(i) != afterList.get(i)) {
-                    b.add(beforeList.get(i));
-                    a.add(afterList.get(i));
+            java.util.Iterator<GroupIova> ib = beforeList.iterator();
+            for (GroupIova y : afterList) {
+                GroupIova x = ib.next();
+                if (x != y) {
+                    b.add(x);
+                    a.add(y);
                 }
             }
             beforeList = b;
@@ -264,9 +271,9 @@ public final class ViewDiff {
     /** Whether no group and API is listed twice. */
     private static boolean uniqueKeys(List<GroupIova> list) {
         long[] keys = new long[list.size()];
-        for (int i = 0; i < keys.length; i++) {
-            GroupIova g = list.get(i);
-            keys[i] = ((long) g.getGroup() << 8) | g.getApi().ordinal();
+        int n = 0;
+        for (GroupIova g : list) {
+            keys[n++] = ((long) g.getGroup() << 8) | g.getApi().ordinal();
         }
         java.util.Arrays.sort(keys);
         for (int i = 1; i < keys.length; i++) {

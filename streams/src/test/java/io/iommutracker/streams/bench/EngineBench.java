@@ -64,6 +64,9 @@ class EngineBench {
                 }
             }
             System.out.println(sizes);
+            System.out.printf("  per phase (us/event): apply %.1f, view %.1f, diff %.1f, alert rules %.1f%n",
+                    r.phaseNanos[0] / 1e3 / events.size(), r.phaseNanos[1] / 1e3 / events.size(),
+                    r.phaseNanos[2] / 1e3 / events.size(), r.phaseNanos[3] / 1e3 / events.size());
             assertThat(r.changes).isPositive();
             assertThat(r.conditions).isPositive();
         }
@@ -79,6 +82,8 @@ class EngineBench {
         long allocated;
         final long[] bucketEvents = new long[SIZES.length];
         final long[] bucketNanos = new long[SIZES.length];
+        /** Wall time in apply, view, diff (with sameContent) and the alert rules. */
+        final long[] phaseNanos = new long[4];
     }
 
     /** One host as the processor keeps it: engine state, last view, alert facts. */
@@ -100,19 +105,27 @@ class EngineBench {
             HostView old = h == null ? null : h.view();
             HostFacts facts = h == null ? HostFacts.NONE : h.facts();
             try {
+                long p0 = System.nanoTime();
                 HostEngine.Host next = before.apply(e);
                 HostFacts nextFacts = facts.after(e);
+                long p1 = System.nanoTime();
+                r.phaseNanos[0] += p1 - p0;
                 HostView view = old;
                 if (old == null || next.viewMayDiffer(before, e)) {
                     HostView v = next.view();
+                    long p2 = System.nanoTime();
+                    r.phaseNanos[1] += p2 - p1;
                     if (old == null || !ViewDiff.sameContent(old, v)) {
                         r.changes += ViewDiff.diff(e.getHostId(), old, v, e.getSequence(), 0).size();
                         view = v;
                     }
+                    r.phaseNanos[2] += System.nanoTime() - p2;
                 }
                 if (view != old || nextFacts != facts) {
+                    long p3 = System.nanoTime();
                     List<Condition> c = AlertRules.evaluate(e.getHostId(), view, nextFacts, null, null);
                     r.conditions += c.size();
+                    r.phaseNanos[3] += System.nanoTime() - p3;
                 }
                 hosts.put(e.getHostId(), new Host(next, view, nextFacts));
             } catch (EventRejectedException ex) {
