@@ -94,18 +94,45 @@ public final class ViewDiff {
      * (the emulator memoises them), so this costs an identity check per group.
      */
     static List<GroupView> changed(List<GroupView> side, List<GroupView> other) {
-        Map<Integer, GroupView> others = new java.util.HashMap<>();
-        for (GroupView g : other) {
-            others.put(g.getId(), g);
+        GroupView[] sides = side.toArray(new GroupView[0]);
+        GroupView[] others = other.toArray(new GroupView[0]);
+        if (ascending(sides) && ascending(others)) {
+            // both in id order, as the emulator lists groups: one merge walk instead of a map of the other side
+            List<GroupView> out = new ArrayList<>();
+            int i = 0;
+            for (GroupView g : sides) {
+                while (i < others.length && others[i].getId() < g.getId()) {
+                    i++;
+                }
+                GroupView twin = i < others.length && others[i].getId() == g.getId() ? others[i] : null;
+                if (twin != g && !g.equals(twin)) {
+                    out.add(g);
+                }
+            }
+            return out;
+        }
+        Map<Integer, GroupView> byId = new java.util.HashMap<>();
+        for (GroupView g : others) {
+            byId.put(g.getId(), g);
         }
         List<GroupView> out = new ArrayList<>();
-        for (GroupView g : side) {
-            GroupView o = others.get(g.getId());
+        for (GroupView g : sides) {
+            GroupView o = byId.get(g.getId());
             if (o != g && !g.equals(o)) {
                 out.add(g);
             }
         }
         return out;
+    }
+
+    /** Whether the group ids strictly increase along the array. */
+    private static boolean ascending(GroupView[] groups) {
+        for (int i = 1; i < groups.length; i++) {
+            if (groups[i - 1].getId() >= groups[i].getId()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private record Ctx(String host, long seq, Instant at, List<IommuChange> out) {
