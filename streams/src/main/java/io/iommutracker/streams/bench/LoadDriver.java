@@ -290,6 +290,18 @@ public final class LoadDriver {
         return sum;
     }
 
+    /** CPU time of the application's stream threads alone. */
+    private static long streamThreadCpuNanos(String appId) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().contains(appId) && t.getName().contains("StreamThread") && !t.getName().contains("producer")) {
+                sum += Math.max(0, mx.getThreadCpuTime(t.getId()));
+            }
+        }
+        return sum;
+    }
+
     /** Heap bytes allocated by the same threads: what the collectors, which share the cores, must clean up. */
     private static long clientAllocatedBytes(String appId) {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -340,6 +352,8 @@ public final class LoadDriver {
             before = LoadDriverWrites.snapshot(admin);
             inputBefore = offsets(null);
             cpuBefore = clientCpuNanos(appId);
+            long streamCpuBefore = streamThreadCpuNanos(appId);
+            long wallBefore = System.nanoTime();
             Thread producer = new Thread(() -> {
                 try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(FleetSimulator.producerProperties(client))) {
                     long interval = (long) (1e9 / rate);
@@ -367,6 +381,9 @@ public final class LoadDriver {
             written = LoadDriverWrites.snapshot(admin).since(before);
             events = offsets(null) - inputBefore;
             cpu = (clientCpuNanos(appId) - cpuBefore) / 1e3 / Math.max(1, events);
+            // how busy the stream thread was: near 100% its queue, not the commit interval, sets the latency
+            log.info("{} latency phase: stream thread on CPU {}% of the wall time", appId,
+                    String.format("%.0f", 100.0 * (streamThreadCpuNanos(appId) - streamCpuBefore) / (System.nanoTime() - wallBefore)));
             logLoopMetrics(appId, streams);
         } finally {
             leave(streams);
