@@ -2,7 +2,13 @@ package io.iommutracker.streams.alerts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.iommutracker.avro.AlertKind;
+import io.iommutracker.avro.DeviceView;
+import io.iommutracker.avro.GroupView;
 import io.iommutracker.avro.HostView;
+import io.iommutracker.avro.IommuPlatform;
+import io.iommutracker.avro.Owner;
+import io.iommutracker.avro.OwnerKind;
 import io.iommutracker.avro.PciEvent;
 import io.iommutracker.emulator.EventRejectedException;
 import io.iommutracker.streams.engine.EmulatorEngine;
@@ -75,5 +81,38 @@ class ViewConditionsTest {
         // most events leave a host's conditions as they were; the memo then answers with the list it gave before
         assertThat(unchanged).isGreaterThan(evaluated / 2);
         assertThat(sameObject).isGreaterThan(unchanged / 2);
+    }
+
+    /**
+     * A member's device view changes while its live group stays the very same object (an owner change): the group's
+     * isolation condition must follow, whether the device views name their groups (found by id) or not (found by
+     * scanning the members).
+     */
+    @Test
+    void shouldReevaluateAGroupWhoseMemberChangedInPlace() {
+        for (boolean named : new boolean[] {true, false}) {
+            String host = "in-place-" + named;
+            Integer group = named ? 7 : null;
+            GroupView g = new GroupView(7, List.of("0000:05:00.0", "0000:05:00.1"), List.of(), false, true);
+            DeviceView guest = new DeviceView("0000:05:00.0", group, group, "vfio-pci", new Owner(OwnerKind.VFIO, "vm-1"), List.of());
+            DeviceView hostNic = new DeviceView("0000:05:00.1", group, group, "igb", new Owner(OwnerKind.HOST, null), List.of());
+            DeviceView sameVm = new DeviceView("0000:05:00.1", group, group, "vfio-pci", new Owner(OwnerKind.VFIO, "vm-1"), List.of());
+            List<GroupView> groups = List.of(g);
+            HostView shared = view(host, groups, List.of(guest, hostNic));
+            HostView isolated = view(host, groups, List.of(guest, sameVm));
+
+            assertThat(ViewConditions.of(host, shared, HostFacts.NONE)).extracting(Condition::kind).contains(AlertKind.ISOLATION);
+            List<Condition> after = ViewConditions.of(host, isolated, HostFacts.NONE);
+            assertThat(after).as("named %s", named).isEqualTo(AlertRules.fromScratch(host, isolated, HostFacts.NONE))
+                    .extracting(Condition::kind).doesNotContain(AlertKind.ISOLATION);
+            assertThat(ViewConditions.of(host, shared, HostFacts.NONE)).extracting(Condition::kind).contains(AlertKind.ISOLATION);
+        }
+    }
+
+    private static HostView view(String host, List<GroupView> groups, List<DeviceView> devices) {
+        return HostView.newBuilder().setHostId(host).setSequence(1).setUpdatedAt(java.time.Instant.EPOCH)
+                .setPlatform(IommuPlatform.INTEL_VT_D).setDegraded(false).setDeviceCount(devices.size())
+                .setKernelGroups(groups).setLiveGroups(groups).setDevices(devices).setUsableIova(List.of())
+                .setHazards(List.of()).build();
     }
 }
