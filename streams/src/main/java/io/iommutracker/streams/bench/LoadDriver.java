@@ -85,8 +85,12 @@ public final class LoadDriver {
                        LoadDriverWrites writes, double allocatedBytesPerEvent) {
     }
 
+    /**
+     * @param trackerSweep the tracker's event→alert latency at further shares of its measured rate (share → latency),
+     *                     from {@code -Dbench.latencyShares=0.25,0.75}; empty by default
+     */
     public record Figures(Rate tracker, Rate passthrough, double latencyRate, Latency trackerAlertLatency,
-                          Latency passthroughLatency) {
+                          Latency passthroughLatency, Map<Double, Latency> trackerSweep) {
         public double trackerEventsPerSecond() {
             return tracker.eventsPerSecond();
         }
@@ -125,6 +129,10 @@ public final class LoadDriver {
                             / (passthrough.writes().totalBytes(skip) / (double) passthrough.events()));
             out.printf("client cpu per event, latency phase  tracker %.1f us | passthrough %.1f us%n",
                     trackerAlertLatency.cpuMicrosPerEvent(), passthroughLatency.cpuMicrosPerEvent());
+            trackerSweep.forEach((share, l) -> out.printf(
+                    "tracker latency at %.0f%% of its rate (%.0f events/s): event->alert p50 %.0f ms p99 %.0f ms (%d alerts),"
+                            + " %.1f us client cpu per event%n", share * 100, share * trackerEventsPerSecond(), l.p50(), l.p99(),
+                    l.samples(), l.cpuMicrosPerEvent()));
             if (trackerAlertLatency.writes() != null) {
                 trackerAlertLatency.writes().print(out, "tracker, latency phase", tracker.appId(),
                         trackerAlertLatency.events(), skip);
@@ -186,7 +194,25 @@ public final class LoadDriver {
         Rate track = throughput(TrackerTopology.buildTopology(config(trackId)), trackId, start, end);
 
         double rate = Math.max(10, track.eventsPerSecond() / 2);
-        Latency trackerLatency = latency(TrackerTopology.buildTopology(config(trackId)), trackId, Topics.ALERTS.name(), sim, rate,
+        Latency trackerLatency = trackerLatency(trackId, sim, rate);
+        Latency passLatency = latency(PassthroughTopology.buildTopology(), passId, PassthroughTopology.OUTPUT, sim, rate,
+                ConsumerRecord::timestamp, r -> "record");
+        Map<Double, Latency> sweep = new TreeMap<>();
+        for (String share : System.getProperty("bench.latencyShares", "").split(",")) {
+            if (!share.isBlank()) {
+                double x = Double.parseDouble(share.trim());
+                if (!(x > 0 && x <= 1)) {
+                    throw new IllegalArgumentException("bench.latencyShares: each share must be in (0, 1], got " + share);
+                }
+                sweep.put(x, trackerLatency(trackId, sim, Math.max(10, track.eventsPerSecond() * x)));
+            }
+        }
+        return new Figures(track, pass, rate, trackerLatency, passLatency, sweep);
+    }
+
+    /** The tracker's event→alert latency at {@code rate}: an alert's own time is the event time of what raised it. */
+    private Latency trackerLatency(String trackId, FleetSimulator sim, double rate) throws Exception {
+        return latency(TrackerTopology.buildTopology(config(trackId)), trackId, Topics.ALERTS.name(), sim, rate,
                 r -> {
                     Alert a = Topics.ALERTS.valueSerde().deserializer().deserialize(r.topic(), r.value());
                     return (a.getStatus() == AlertStatus.RESOLVED ? a.getResolvedAt() : a.getLastSeen()).toEpochMilli();
@@ -194,9 +220,6 @@ public final class LoadDriver {
                     Alert a = Topics.ALERTS.valueSerde().deserializer().deserialize(r.topic(), r.value());
                     return a.getKind() + "/" + a.getStatus();
                 });
-        Latency passLatency = latency(PassthroughTopology.buildTopology(), passId, PassthroughTopology.OUTPUT, sim, rate,
-                ConsumerRecord::timestamp, r -> "record");
-        return new Figures(track, pass, rate, trackerLatency, passLatency);
     }
 
     private TrackerConfig config(String appId) {
