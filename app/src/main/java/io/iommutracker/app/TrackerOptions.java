@@ -3,6 +3,7 @@ package io.iommutracker.app;
 import io.iommutracker.streams.TrackerConfig;
 import io.iommutracker.streams.api.ApiConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** Options of the Streams application and its query API, shared by run and demo. */
@@ -37,6 +38,13 @@ final class TrackerOptions {
             description = "How far back as-of reads and device history reach (default: ${DEFAULT-VALUE}).")
     String historyRetention;
 
+    @Option(names = "--history-segment", paramLabel = "DURATION",
+            description = "Segment interval of the view history store: bounds the cost of recording a version of a host "
+                    + "whose view changes often (each write rewrites the host's versions in the current segment), at the "
+                    + "price of as-of reads far back (one probe per segment); changing it needs the state directory wiped "
+                    + "(default: 5m, or the history retention when that is shorter).")
+    String historySegment;
+
     @Option(names = "--stream-threads", defaultValue = "1", paramLabel = "N",
             description = "Kafka Streams threads of this instance: each works on its own partitions, so one instance can "
                     + "use up to min(N, --partitions) cores; threads beyond the partitions it owns stay idle "
@@ -63,6 +71,14 @@ final class TrackerOptions {
                 .withHistoryRetention(AgentCommand.parseDuration("--history-retention", historyRetention))
                 .withApplicationServer(advertised() + ":" + apiPort)
                 .withTopicReplicationFactor(kafka.replicationFactor);
+        if (historySegment != null) {
+            Duration segment = AgentCommand.parseDuration("--history-segment", historySegment);
+            if (segment.isZero() || segment.compareTo(c.historyRetention()) > 0) {
+                throw new IllegalArgumentException("--history-segment " + historySegment
+                        + ": must be positive and at most --history-retention (" + c.historyRetention() + ")");
+            }
+            c = c.withHistorySegment(segment);
+        }
         if (streamThreads < 1) {
             throw new IllegalArgumentException("--stream-threads " + streamThreads + ": must be at least 1");
         }

@@ -23,6 +23,16 @@ class TrackerOptionsTest {
         assertThat(c.viewResolution()).isEqualTo(Duration.ofMillis(40));
         assertThat(c.historyRetention()).isEqualTo(Duration.ofDays(2));
         assertThat(c.silentTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(config("--history-segment", "1m").historySegment()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void shouldBoundTheHistorySegmentByTheRetention() {
+        // the default segment shrinks to a shorter retention; an explicit longer one is refused, naming both options
+        assertThat(config("--history-retention", "2m").historySegment()).isEqualTo(Duration.ofMinutes(2));
+        assertThatThrownBy(() -> config("--history-retention", "2m", "--history-segment", "10m"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--history-segment 10m: must be positive and at most --history-retention (PT2M)");
     }
 
     @Test
@@ -31,6 +41,7 @@ class TrackerOptionsTest {
         assertThat(c.viewResolution()).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.historyRetention()).isEqualTo(Duration.ofDays(30));
         assertThat(c.silentTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.historySegment()).isEqualTo(Duration.ofMinutes(5));
     }
 
     @Test

@@ -24,6 +24,14 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param silentTimeout          HOST_SILENT fires when a host sends nothing for this long, measured in STREAM TIME (event
  *                               time of the partition, deterministic under replay); zero disables it; default 10 minutes
  * @param historyRetention       how far back as-of reads of {@link StoreNames#HOST_VIEW_HISTORY} reach; default 30 days
+ * @param historySegment         the segment interval of {@link StoreNames#HOST_VIEW_HISTORY}: a versioned put rewrites
+ *                               every version of the host within the current segment, and an as-of read probes one
+ *                               segment per interval between the as-of time and now (until it finds the version), so
+ *                               this bounds the put for a host whose view changes often, at the price of reads far
+ *                               back (see streams/README, history store). Kafka's default for a 30-day retention, 30 h,
+ *                               let a host changing every second cost 75 ms per put after ~3 hours. Changing it for an
+ *                               existing state directory needs that directory wiped (the store is restored from its
+ *                               changelog). Default 5 minutes
  * @param viewResolution         the history resolution: a host's latest view ({@link StoreNames#HOST_VIEWS},
  *                               {@code iommu.host.views}), its history version and its checkpoint are written at most
  *                               about once per this interval of event time (a wall-clock punctuation at the same
@@ -39,12 +47,13 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public record TrackerConfig(String bootstrapServers, String applicationId, Path stateDir, String processingGuarantee,
                             String applicationServer, Duration silentTimeout, Duration historyRetention,
-                            Duration viewResolution, int hostCache, short topicReplicationFactor,
+                            Duration historySegment, Duration viewResolution, int hostCache, short topicReplicationFactor,
                             Map<String, String> extra) {
 
     public static final String DEFAULT_APPLICATION_ID = "iommu-tracker";
     public static final Path DEFAULT_STATE_DIR = Path.of("data", "streams");
     public static final Duration DEFAULT_VIEW_RESOLUTION = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_HISTORY_SEGMENT = Duration.ofMinutes(5);
     public static final int DEFAULT_HOST_CACHE = Integer.getInteger("iommutracker.streams.hostCache", 4096);
 
     public TrackerConfig {
@@ -54,6 +63,10 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
         if (!StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee) && !StreamsConfig.AT_LEAST_ONCE.equals(processingGuarantee)) {
             throw new IllegalArgumentException("processingGuarantee: expected exactly_once_v2 or at_least_once, got "
                     + processingGuarantee);
+        }
+        if (historySegment.isZero() || historySegment.isNegative() || historySegment.compareTo(historyRetention) > 0) {
+            throw new IllegalArgumentException("historySegment: must be positive and at most the history retention ("
+                    + historyRetention + "), got " + historySegment);
         }
         if (viewResolution.isNegative()) {
             throw new IllegalArgumentException("viewResolution: must not be negative, got " + viewResolution);
@@ -66,60 +79,66 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
 
     public static TrackerConfig defaults(String bootstrapServers) {
         return new TrackerConfig(bootstrapServers, DEFAULT_APPLICATION_ID, DEFAULT_STATE_DIR, StreamsConfig.EXACTLY_ONCE_V2,
-                null, Duration.ofMinutes(10), Duration.ofDays(30), DEFAULT_VIEW_RESOLUTION, DEFAULT_HOST_CACHE, (short) 1, Map.of());
+                null, Duration.ofMinutes(10), Duration.ofDays(30), DEFAULT_HISTORY_SEGMENT, DEFAULT_VIEW_RESOLUTION, DEFAULT_HOST_CACHE, (short) 1, Map.of());
     }
 
     public TrackerConfig withApplicationId(String id) {
         return new TrackerConfig(bootstrapServers, id, stateDir, processingGuarantee, applicationServer, silentTimeout,
-                historyRetention, viewResolution, hostCache, topicReplicationFactor, extra);
+                historyRetention, historySegment, viewResolution, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withStateDir(Path dir) {
         return new TrackerConfig(bootstrapServers, applicationId, dir, processingGuarantee, applicationServer, silentTimeout,
-                historyRetention, viewResolution, hostCache, topicReplicationFactor, extra);
+                historyRetention, historySegment, viewResolution, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withProcessingGuarantee(String guarantee) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, guarantee, applicationServer, silentTimeout,
-                historyRetention, viewResolution, hostCache, topicReplicationFactor, extra);
+                historyRetention, historySegment, viewResolution, hostCache, topicReplicationFactor, extra);
     }
 
     /** host:port of this instance's query API, published to other instances as application.server. */
     public TrackerConfig withApplicationServer(String hostPort) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, hostPort, silentTimeout,
-                historyRetention, viewResolution, hostCache, topicReplicationFactor, extra);
+                historyRetention, historySegment, viewResolution, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withSilentTimeout(Duration timeout) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer, timeout,
-                historyRetention, viewResolution, hostCache, topicReplicationFactor, extra);
+                historyRetention, historySegment, viewResolution, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withHistoryRetention(Duration retention) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, retention, viewResolution, hostCache, topicReplicationFactor, extra);
+                silentTimeout, retention, historySegment.compareTo(retention) > 0 ? retention : historySegment, viewResolution,
+                hostCache, topicReplicationFactor, extra);
+    }
+
+    public TrackerConfig withHistorySegment(Duration segment) {
+        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
+                silentTimeout, historyRetention, segment, viewResolution, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withViewResolution(Duration resolution) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, resolution, hostCache, topicReplicationFactor, extra);
+                silentTimeout, historyRetention, historySegment, resolution, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withHostCache(int hosts) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, viewResolution, hosts, topicReplicationFactor, extra);
+                silentTimeout, historyRetention, historySegment, viewResolution, hosts, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withTopicReplicationFactor(short rf) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, viewResolution, hostCache, rf, extra);
+                silentTimeout, historyRetention, historySegment, viewResolution, hostCache, rf, extra);
     }
 
     public TrackerConfig withExtra(Map<String, String> more) {
         Map<String, String> all = new TreeMap<>(extra);
         all.putAll(more);
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, viewResolution, hostCache, topicReplicationFactor, all);
+                silentTimeout, historyRetention, historySegment, viewResolution, hostCache, topicReplicationFactor, all);
     }
 
     /** Adds every property of a Java properties file (client security settings, Streams tuning...). */

@@ -48,7 +48,8 @@ public final class TrackerTopology {
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_VIEWS),
                 Serdes.String(), views).withCachingEnabled(), Sinks.PROCESSOR);
         t.addStateStore(Stores.versionedKeyValueStoreBuilder(
-                Stores.persistentVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY, config.historyRetention()),
+                Stores.persistentVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY, config.historyRetention(),
+                        config.historySegment()),
                 Serdes.String(), views), Sinks.PROCESSOR);
         t.addStateStore(Stores.<String, Alert>keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ALERTS),
                 Serdes.String(), alerts).withCachingEnabled(), Sinks.PROCESSOR);
