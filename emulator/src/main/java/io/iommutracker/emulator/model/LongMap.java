@@ -34,13 +34,25 @@ public final class LongMap<V> {
     }
 
     public void put(long key, V value) {
-        int i = keys.indexOf(key);
-        if (i < 0) {
-            keys.add(key);
-            i = keys.size() - 1;
-            if (i == values.length) {
-                values = Arrays.copyOf(values, i * 2);
-            }
+        int i = slot(key); // before reading the field: slot may grow the array
+        values[i] = value;
+    }
+
+    /**
+     * The insertion index of {@code key}, added (bound to null) when new, in one probe: a new key's index is the size
+     * before the call. For find-or-make with {@link #setValueAt}.
+     */
+    public int slot(long key) {
+        int i = keys.insert(key);
+        if (i == values.length) {
+            values = Arrays.copyOf(values, i * 2);
+        }
+        return i;
+    }
+
+    public void setValueAt(int i, V value) {
+        if (i >= keys.size()) {
+            throw new IndexOutOfBoundsException(i);
         }
         values[i] = value;
     }

@@ -51,6 +51,12 @@ public final class LongSet {
 
     /** Adds {@code key}; whether it was new. */
     public boolean add(long key) {
+        int n = size;
+        return insert(key) == n;
+    }
+
+    /** Adds {@code key} if it is new; its insertion index either way (one probe sequence for find-or-add). */
+    public int insert(long key) {
         if (keys == NO_KEYS) {
             keys = new long[8];
             table = new int[16];
@@ -59,7 +65,7 @@ public final class LongSet {
         int h = mix(key) & mask;
         for (; table[h] != 0; h = (h + 1) & mask) {
             if (keys[table[h] - 1] == key) {
-                return false;
+                return table[h] - 1;
             }
         }
         if (size == keys.length) {
@@ -71,7 +77,7 @@ public final class LongSet {
             // at most half full: probes stay short
             rehash();
         }
-        return true;
+        return size - 1;
     }
 
     private void rehash() {

@@ -250,7 +250,26 @@ public final class LongTrie<V> {
     /** Entries with lo <= key <= hi, ascending; prunes subtrees outside the range. */
     public List<V> range(long lo, long hi) {
         List<V> out = new ArrayList<>();
-        range(root, height - 1, 0L, lo, hi, out);
+        long top = (1L << (height * BITS)) - 1;
+        if (root == null || lo > hi || lo > top || hi < 0) {
+            return out;
+        }
+        long a = Math.max(lo, 0);
+        long b = Math.min(hi, top);
+        // down the path the two ends share (one bus's devices: all but the last two levels) without scanning
+        Object[] node = root;
+        int level = height - 1;
+        long prefix = 0L;
+        while (level > 0 && slot(a, level) == slot(b, level)) {
+            int s = slot(a, level);
+            node = (Object[]) node[s];
+            if (node == null) {
+                return out;
+            }
+            prefix |= (long) s << (level * BITS);
+            level--;
+        }
+        range(node, level, prefix, a, b, out);
         return out;
     }
 

@@ -93,7 +93,8 @@ final class ViewStep {
     /** The buses ({@code Keys.bus}) of devices whose hardware changed, for the P2P hazards that read them. */
     private final LongSet hardwareBuses = new LongSet();
     private final LongSet liveDirty = new LongSet();
-    private final LongMap<List<Long>> arrivals = new LongMap<>();
+    /** Per live-group anchor: the devices that joined it in this step. */
+    private final LongMap<List<Dev>> arrivals = new LongMap<>();
     private final Set<Integer> newFacts = new HashSet<>();
 
     private LongTrie<KernelGroup> kernel;
@@ -125,8 +126,9 @@ final class ViewStep {
 
     /** The device's record for this step (the device is present), copied from the previous one on first touch. */
     private Dev touch(long key) {
-        int i = work.indexOf(key);
-        if (i >= 0) {
+        int n = work.size();
+        int i = work.slot(key);
+        if (i < n) {
             return work.valueAt(i);
         }
         Dev old = p.devs.get(key);
@@ -142,7 +144,7 @@ final class ViewStep {
             d.kernel = k.groupAt(key);
             d.flags = KERNEL;
         }
-        work.put(key, d);
+        work.setValueAt(i, d);
         return d;
     }
 
@@ -161,19 +163,33 @@ final class ViewStep {
         PTree<ProbeKey, DeviceView> order = deviceViews();
         PTree<ProbeKey, Hazards> hz = hazards();
         // the new records, each written once into the trie; what this step noted on them goes
-        long[] keys = new long[work.size()];
-        for (int i = 0; i < keys.length; i++) {
+        int n = work.size();
+        long[] keys = new long[n];
+        long[] packed = new long[n];
+        boolean pack = n < 1 << 16;
+        for (int i = 0; i < n; i++) {
             keys[i] = work.keyAt(i);
+            pack &= keys[i] < 1L << 47;
+            packed[i] = keys[i] << 16 | i;
             Dev d = work.valueAt(i);
             if (d != null) {
                 d.flags = 0;
                 d.was = null;
             }
         }
-        java.util.Arrays.sort(keys);
-        List<Dev> values = new ArrayList<>(keys.length);
-        for (long key : keys) {
-            values.add(work.get(key));
+        List<Dev> values = new ArrayList<>(n);
+        if (pack) {
+            // key and insertion index in one long: sorted together, no lookup per key afterwards
+            java.util.Arrays.sort(packed);
+            for (int i = 0; i < n; i++) {
+                keys[i] = packed[i] >>> 16;
+                values.add(work.valueAt((int) (packed[i] & 0xffff)));
+            }
+        } else {
+            java.util.Arrays.sort(keys);
+            for (long key : keys) {
+                values.add(work.get(key));
+            }
         }
         LongTrie<Dev> devs = p.devs.putAll(keys, values);
         HostView v = assemble(order, hz, lr.order());
@@ -276,7 +292,10 @@ final class ViewStep {
             }
             Dev old = d.was;
             boolean chain = any(d, CHAIN);
-            d.device = t.deviceAt(work.keyAt(i));
+            if (any(d, DEVICE)) {
+                // a device the diff did not name is the same object in both versions
+                d.device = t.deviceAt(work.keyAt(i));
+            }
             // with the same bus->self index every device keeps its chain of bridges, so its place
             if (old == null || (chain && !sameBuses)) {
                 d.pkey = ProbeKey.of(t, d.device, busPaths);
@@ -333,12 +352,15 @@ final class ViewStep {
                 }
             });
         }
+        // devices come bus by bus, so neighbours mostly leave and join the same groups: each noted once per run
+        long lastLeft = -1;
+        long lastJoined = -1;
+        List<Dev> joined = null;
         for (int i = 0; i < work.size(); i++) {
             Dev d = work.valueAt(i);
             if (!any(d, DEVICE | CHAIN | CLUSTER)) {
                 continue;
             }
-            long key = work.keyAt(i);
             Dev old = d.was;
             boolean e = Platforms.eligible(m.host(), d.device);
             long a = -1;
@@ -353,17 +375,23 @@ final class ViewStep {
             d.eligible = e;
             d.anchor = a;
             if (old != null && old.eligible && (!e || old.anchor != a)) {
-                liveDirty.add(old.anchor);
+                if (old.anchor != lastLeft) {
+                    lastLeft = old.anchor;
+                    liveDirty.add(old.anchor);
+                }
                 d.flags |= VIEW;
             }
             if (e && (old == null || !old.eligible || old.anchor != a)) {
-                liveDirty.add(a);
-                List<Long> in = arrivals.get(a);
-                if (in == null) {
-                    in = new ArrayList<>();
-                    arrivals.put(a, in);
+                if (a != lastJoined || joined == null) {
+                    lastJoined = a;
+                    liveDirty.add(a);
+                    joined = arrivals.get(a);
+                    if (joined == null) {
+                        joined = new ArrayList<>();
+                        arrivals.put(a, joined);
+                    }
                 }
-                in.add(key);
+                joined.add(d);
                 d.flags |= VIEW;
             }
         }
@@ -514,26 +542,28 @@ final class ViewStep {
         for (int j = 0; j < liveDirty.size(); j++) {
             long anchor = liveDirty.at(j);
             Live old = p.live.get(anchor);
-            List<Long> members = new ArrayList<>();
+            List<Dev> in = arrivals.get(anchor);
+            Dev[] ds = new Dev[(old == null ? 0 : old.members.length) + (in == null ? 0 : in.size())];
+            int n = 0;
             if (old != null) {
                 for (long key : old.members) {
                     Dev d = cur(key);
                     if (d != null && d.eligible && d.anchor == anchor) {
-                        members.add(key);
+                        ds[n++] = d;
                     }
                 }
             }
-            List<Long> in = arrivals.get(anchor);
             if (in != null) {
-                members.addAll(in);
+                for (Dev d : in) {
+                    ds[n++] = d;
+                }
             }
-            if (members.isEmpty()) {
+            if (n == 0) {
                 gone.add(anchor);
                 continue;
             }
-            Dev[] ds = new Dev[members.size()];
-            for (int i = 0; i < ds.length; i++) {
-                ds[i] = cur(members.get(i));
+            if (n < ds.length) {
+                ds = java.util.Arrays.copyOf(ds, n);
             }
             java.util.Arrays.sort(ds, (a, b) -> a.pkey.compareTo(b.pkey));
             Live g = old == null ? new Live() : old.copy();
@@ -547,6 +577,7 @@ final class ViewStep {
                 }
             }
             g.first = ds[0].pkey;
+            g.devs = ds;
             g.loser = g.min == Integer.MAX_VALUE;
             pending.put(anchor, g);
             lorder = lorder.put(g.key(), g);
@@ -633,6 +664,7 @@ final class ViewStep {
                 }
             }
             g.view = old != null && sameMembers && old.id == g.id ? old.view : liveView(g);
+            g.devs = null;
             if (old == null || old.id != g.id) {
                 for (long key : g.members) {
                     touch(key).flags |= VIEW;
@@ -664,8 +696,8 @@ final class ViewStep {
     private GroupView liveView(Live g) {
         List<String> names = new ArrayList<>(g.members.length);
         List<List<Region>> rs = new ArrayList<>(g.members.length);
-        for (long key : g.members) {
-            Dev d = cur(key);
+        for (int i = 0; i < g.members.length; i++) {
+            Dev d = g.devs != null ? g.devs[i] : cur(g.members[i]);
             names.add(d.name);
             rs.add(d.regions);
         }
@@ -687,22 +719,34 @@ final class ViewStep {
             }
         }
         List<Dev> changedViews = new ArrayList<>();
+        // devices of one group come one after another: the last group's id is the next device's, mostly
+        long lastAnchor = -1;
+        Integer lastId = null;
         for (int i = 0; i < work.size(); i++) {
             Dev d = work.valueAt(i);
             if (!any(d, VIEW | OWNER | KERNEL | PKEY)) {
                 continue;
             }
             Dev old = d.was;
-            Integer lg = d.eligible ? liveNow.get(d.anchor).id : null;
+            Integer lg = null;
+            if (d.eligible) {
+                if (d.anchor != lastAnchor) {
+                    lastAnchor = d.anchor;
+                    lastId = liveNow.get(d.anchor).id;
+                }
+                lg = lastId;
+            }
             DeviceView ov = old == null ? null : old.view;
-            if (ov != null && d.verdicts == old.verdicts && java.util.Objects.equals(lg, ov.getLiveGroup())
-                    && java.util.Objects.equals(d.kernel < 0 ? null : d.kernel, ov.getKernelGroup())
+            boolean sameIds = ov != null && java.util.Objects.equals(lg, ov.getLiveGroup())
+                    && java.util.Objects.equals(d.kernel < 0 ? null : d.kernel, ov.getKernelGroup());
+            if (sameIds && d.verdicts == old.verdicts
                     && (d.device == old.device || OwnershipChange.sameOwner(old.device, d.device))) {
                 // what a device view reads is as it was: no record to make and compare
                 d.view = ov;
             } else {
                 DeviceView dv = HostViewBuilder.deviceView(d.device, d.name, d.kernel, lg, d.verdicts);
-                d.view = ov != null && dv.equals(ov) ? ov : dv;
+                // a view showing other group ids differs: the record-wide comparison is for the other fields
+                d.view = sameIds && dv.equals(ov) ? ov : dv;
             }
             if (old == null || any(d, PKEY)) {
                 out = out.put(d.pkey, d.view);
