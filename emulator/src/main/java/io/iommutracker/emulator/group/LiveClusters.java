@@ -184,14 +184,11 @@ public final class LiveClusters {
         int n = devs.size();
         int[] parent = new int[n];
         boolean[] acsOk = new boolean[n];
-        int[] byDevfn = new int[256];
-        java.util.Arrays.fill(byDevfn, -1);
         boolean anyAlias = false;
         for (int i = 0; i < n; i++) {
             parent[i] = i;
             Device d = devs.get(i);
             acsOk[i] = Acs.enabled(d, AcsFlags.REQ_ACS_FLAGS, topo, policy);
-            byDevfn[d.bdf().devfn()] = i;
             anyAlias |= d.hasAliasMask();
         }
         for (int i = 0; i < n; i++) {
@@ -206,6 +203,11 @@ public final class LiveClusters {
             }
         }
         if (anyAlias) {
+            int[] byDevfn = new int[256];
+            java.util.Arrays.fill(byDevfn, -1);
+            for (int i = 0; i < n; i++) {
+                byDevfn[devs.get(i).bdf().devfn()] = i;
+            }
             for (int i = 0; i < n; i++) {
                 Device a = devs.get(i);
                 if (!a.hasAliasMask()) {

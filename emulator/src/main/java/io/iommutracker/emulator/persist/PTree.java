@@ -283,24 +283,33 @@ public final class PTree<K, V> {
      * Visits the entries with keys at or above {@code from}, ascending, while {@code visitor} returns true: a range
      * scan costs O(log n + visited).
      */
+    @SuppressWarnings("unchecked")
     public void forEachFrom(K from, BiPredicate<? super K, ? super V> visitor) {
-        ArrayDeque<Node<K, V>> stack = new ArrayDeque<>();
+        // the pending ancestors, in an array: a scan that stops after a few entries allocates one small array
+        Node<K, V>[] stack = new Node[16];
+        int top = 0;
         Node<K, V> n = root;
         while (n != null) {
             if (cmp.compare(from, n.key) <= 0) {
-                stack.push(n);
+                if (top == stack.length) {
+                    stack = java.util.Arrays.copyOf(stack, top * 2);
+                }
+                stack[top++] = n;
                 n = n.left;
             } else {
                 n = n.right;
             }
         }
-        while (!stack.isEmpty()) {
-            Node<K, V> top = stack.pop();
-            if (!visitor.test(top.key, top.value)) {
+        while (top > 0) {
+            Node<K, V> next = stack[--top];
+            if (!visitor.test(next.key, next.value)) {
                 return;
             }
-            for (Node<K, V> c = top.right; c != null; c = c.left) {
-                stack.push(c);
+            for (Node<K, V> c = next.right; c != null; c = c.left) {
+                if (top == stack.length) {
+                    stack = java.util.Arrays.copyOf(stack, top * 2);
+                }
+                stack[top++] = c;
             }
         }
     }

@@ -423,7 +423,27 @@ public final class EventApplier {
             throw new EventRejectedException(INVALID_VALUE, d.bdf() + ": ACS control " + ctrl);
         }
         AcsCapability acs = AcsCapability.newBuilder(d.info().getAcs()).setCtrl(ctrl).build();
-        return replace(m, d, Infos.edit(d.info(), i -> i.setAcs(acs)), true);
+        return replace(m, d, Infos.edit(d.info(), i -> i.setAcs(acs)), clustersReadAcs(m, d));
+    }
+
+    /**
+     * Whether the same-bus partition ({@link LiveClusters}) can read the ACS controls of {@code d}: a device's own
+     * controls tie it only to other functions of its slot (ACS-less multifunction grouping), and the series' switch
+     * isolation reads the ports of a bus together. A device alone in its slot under other rules leaves its bus's
+     * partition as it was, and keeping the cache object says so to whoever compares versions.
+     */
+    private static boolean clustersReadAcs(HostModel m, Device d) {
+        if (m.hostPolicy().series()) {
+            return true;
+        }
+        Bdf b = d.bdf();
+        for (int fn = 0; fn < 8; fn++) {
+            int devfn = (d.slot() << 3) | fn;
+            if (devfn != b.devfn() && m.topo.device(b.domain(), b.bus(), devfn) != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static HostModel bind(HostModel m, Device d, String driver, Owner owner) {

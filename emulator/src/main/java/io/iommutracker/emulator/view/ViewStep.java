@@ -79,8 +79,9 @@ final class ViewStep {
     private final Topology pt;
     private final KernelGroups k;
     private final KernelGroups pk;
-    private final Map<Long, int[]> busPaths = new HashMap<>();
-    private final Map<List<Region>, List<Region>> regionLists = new HashMap<>();
+    // made on first use: most steps of a small event need neither
+    private Map<Long, int[]> busPaths;
+    private Map<List<Region>, List<Region>> regionLists;
 
     /** Devices copied for this step, with what changed about them (null: removed). */
     private final LongMap<Dev> work = new LongMap<>();
@@ -95,7 +96,8 @@ final class ViewStep {
     private final LongSet liveDirty = new LongSet();
     /** Per live-group anchor: the devices that joined it in this step. */
     private final LongMap<List<Dev>> arrivals = new LongMap<>();
-    private final Set<Integer> newFacts = new HashSet<>();
+    /** Kernel groups whose facts this step made again, ascending. */
+    private final LongSet newFacts = new LongSet();
 
     private LongTrie<KernelGroup> kernel;
     private PTree<Integer, GroupView> kernelViews;
@@ -116,6 +118,13 @@ final class ViewStep {
         this.kernel = p.kernel;
         this.kernelViews = p.kernelViews;
         this.iova = p.iova;
+    }
+
+    private Map<Long, int[]> busPaths() {
+        if (busPaths == null) {
+            busPaths = new HashMap<>();
+        }
+        return busPaths;
     }
 
     /** The device's record as this step has it: copied and changed, or the previous one; null when gone. */
@@ -298,7 +307,7 @@ final class ViewStep {
             }
             // with the same bus->self index every device keeps its chain of bridges, so its place
             if (old == null || (chain && !sameBuses)) {
-                d.pkey = ProbeKey.of(t, d.device, busPaths);
+                d.pkey = ProbeKey.of(t, d.device, busPaths());
                 if (old == null || !d.pkey.equals(old.pkey)) {
                     d.flags |= PKEY;
                 } else {
@@ -311,6 +320,9 @@ final class ViewStep {
                     d.regions = old.regions;
                 } else {
                     // equal lists made in one step are one object: a group's merge then skips repeats by identity
+                    if (regionLists == null) {
+                        regionLists = new HashMap<>();
+                    }
                     List<Region> same = regionLists.putIfAbsent(r, r);
                     d.regions = same == null ? r : same;
                     d.flags |= REGIONS;
@@ -413,9 +425,9 @@ final class ViewStep {
     // ------------------------------------------------------------ kernel groups
 
     private void kernelGroups() {
-        Set<Integer> dirty = new TreeSet<>();
+        LongSet dirtySet = new LongSet();
         if (k != pk) {
-            k.changedGroups(pk, id -> dirty.add((int) id));
+            k.changedGroups(pk, dirtySet::add);
         }
         for (int i = 0; i < work.size(); i++) {
             Dev d = work.valueAt(i);
@@ -424,12 +436,17 @@ final class ViewStep {
                 continue;
             }
             if (d != null && d.kernel >= 0) {
-                dirty.add(d.kernel);
+                dirtySet.add(d.kernel);
             }
             if (old != null && old.kernel >= 0) {
-                dirty.add(old.kernel);
+                dirtySet.add(old.kernel);
             }
         }
+        int[] dirty = new int[dirtySet.size()];
+        for (int i = 0; i < dirty.length; i++) {
+            dirty[i] = (int) dirtySet.at(i);
+        }
+        java.util.Arrays.sort(dirty);
         for (int id : dirty) {
             KernelGroup old = kernel.get(id);
             List<Bdf> bdfs = k.members(id);
@@ -478,8 +495,8 @@ final class ViewStep {
                 }
             });
         }
-        for (int id : newFacts) {
-            for (Bdf b : k.members(id)) {
+        for (int f = 0; f < newFacts.size(); f++) {
+            for (Bdf b : k.members((int) newFacts.at(f))) {
                 long key = Keys.device(b);
                 if (t.deviceAt(key) != null) {
                     touch(key).flags |= FACTS;
@@ -522,7 +539,7 @@ final class ViewStep {
         LongSet gone = new LongSet();
         PTree<LiveKey, Live> losers = p.losers;
         LongMap<Live> pending = new LongMap<>();
-        Set<Integer> mins = new HashSet<>();
+        LongSet mins = new LongSet();
         List<LiveKey> loserEdits = new ArrayList<>();
         // every old place goes before any new one is taken: a new key may be another group's old one
         List<LiveKey> leaving = new ArrayList<>();
@@ -584,7 +601,8 @@ final class ViewStep {
             mins.add(g.min);
         }
         // who gets the candidate id: the first group visited with it; the others of that id get fresh ones
-        for (int min : mins) {
+        for (int mi = 0; mi < mins.size(); mi++) {
+            int min = (int) mins.at(mi);
             if (min == Integer.MAX_VALUE) {
                 continue;
             }
@@ -718,7 +736,7 @@ final class ViewStep {
                 out = out.remove(d.was.pkey);
             }
         }
-        List<Dev> changedViews = new ArrayList<>();
+        List<Dev> changedViews = new ArrayList<>(work.size());
         // devices of one group come one after another: the last group's id is the next device's, mostly
         long lastAnchor = -1;
         Integer lastId = null;
@@ -790,7 +808,7 @@ final class ViewStep {
             for (Topology topo : List.of(t, pt)) {
                 ProbeKey prefix;
                 try {
-                    prefix = ProbeKey.bus(topo, domain, b, topo == t ? busPaths : new HashMap<>());
+                    prefix = ProbeKey.bus(topo, domain, b, topo == t ? busPaths() : new HashMap<>());
                 } catch (ProbeKey.Unrooted e) {
                     continue;
                 }
