@@ -6,7 +6,9 @@ import java.util.Arrays;
 public final class LongMap<V> {
 
     private final LongSet keys = new LongSet();
-    private Object[] values = new Object[8];
+    private static final Object[] NONE = {};
+    // nothing is allocated until the first key: many maps of one derivation stay empty
+    private Object[] values = NONE;
 
     public int size() {
         return keys.size();
@@ -45,7 +47,7 @@ public final class LongMap<V> {
     public int slot(long key) {
         int i = keys.insert(key);
         if (i == values.length) {
-            values = Arrays.copyOf(values, i * 2);
+            values = Arrays.copyOf(values, Math.max(8, i * 2));
         }
         return i;
     }

@@ -1,7 +1,6 @@
 package io.iommutracker.emulator.persist;
 
 import java.util.AbstractList;
-import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -324,9 +323,10 @@ public final class PTree<K, V> {
         return new Flat<>(this, lists);
     }
 
-    /** In-order node iteration with an explicit stack. */
+    /** In-order node iteration with an explicit stack, an array sized for the usual depth. */
     private static final class Nodes<K, V> {
-        private final ArrayDeque<Node<K, V>> stack = new ArrayDeque<>();
+        private Object[] stack = new Object[16];
+        private int top;
 
         Nodes(Node<K, V> root) {
             descend(root);
@@ -334,19 +334,24 @@ public final class PTree<K, V> {
 
         private void descend(Node<K, V> n) {
             for (Node<K, V> c = n; c != null; c = c.left) {
-                stack.push(c);
+                if (top == stack.length) {
+                    stack = java.util.Arrays.copyOf(stack, top * 2);
+                }
+                stack[top++] = c;
             }
         }
 
         boolean hasNext() {
-            return !stack.isEmpty();
+            return top > 0;
         }
 
+        @SuppressWarnings("unchecked")
         Node<K, V> next() {
-            if (stack.isEmpty()) {
+            if (top == 0) {
                 throw new NoSuchElementException();
             }
-            Node<K, V> n = stack.pop();
+            Node<K, V> n = (Node<K, V>) stack[--top];
+            stack[top] = null;
             descend(n.right);
             return n;
         }
@@ -383,9 +388,26 @@ public final class PTree<K, V> {
         }
     }
 
+    /**
+     * The values as a list. get(i) walks the tree, O(log n); a reader that indexes through the whole list would pay
+     * O(n log n), so once the walks cost about as much as copying, the list copies its values into an array once and
+     * answers from it: at most twice the cost of either alone, whatever the reader does.
+     */
     private static final class Values<K, V, E> extends TreeList<E> {
         private final PTree<K, V> tree;
         private final Function<? super V, ? extends E> map;
+        /** The mapped values in order once copied (published whole through the final field of its holder). */
+        private volatile Copied copied;
+        /** Walks so far; racy on purpose: a lost count only delays the copy. */
+        private int walks;
+
+        private static final class Copied {
+            final Object[] values;
+
+            Copied(Object[] values) {
+                this.values = values;
+            }
+        }
 
         Values(PTree<K, V> tree, Function<? super V, ? extends E> map) {
             this.tree = tree;
@@ -393,8 +415,24 @@ public final class PTree<K, V> {
         }
 
         @Override
+        @SuppressWarnings("unchecked")
         public E get(int index) {
-            return map.apply(tree.valueAt(index));
+            Copied c = copied;
+            if (c != null) {
+                return (E) c.values[java.util.Objects.checkIndex(index, c.values.length)];
+            }
+            int n = tree.size();
+            if (++walks * (33 - Integer.numberOfLeadingZeros(n)) < n) {
+                return map.apply(tree.valueAt(index));
+            }
+            java.util.Objects.checkIndex(index, n);
+            Object[] all = new Object[n];
+            int i = 0;
+            for (Nodes<K, V> it = new Nodes<>(tree.root); it.hasNext(); ) {
+                all[i++] = map.apply(it.next().value);
+            }
+            copied = new Copied(all);
+            return (E) all[index];
         }
 
         @Override

@@ -211,9 +211,10 @@ final class ViewStep {
     private void changes() {
         boolean sameBuses = t.sameBridgeIndex(pt);
         hierarchyChanged = !sameBuses;
-        List<Long> changed = new ArrayList<>();
+        LongSet changed = new LongSet();
         t.changedDevices(pt, changed::add);
-        for (long key : changed) {
+        for (int c = 0; c < changed.size(); c++) {
+            long key = changed.at(c);
             Device now = t.deviceAt(key);
             Device was = pt.deviceAt(key);
             if (now == null) {
