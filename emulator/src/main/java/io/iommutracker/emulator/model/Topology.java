@@ -59,6 +59,11 @@ public final class Topology {
         return devices.values();
     }
 
+    /** Visits the devices of one bus in devfn order, as {@link #onBus} lists them. */
+    public void forEachOnBus(int domain, int bus, java.util.function.Consumer<Device> visitor) {
+        devices.forEachInRange(Keys.device(domain, bus, 0), Keys.device(domain, bus, 0xff), visitor);
+    }
+
     /** bus->devices, in devfn order. */
     public List<Device> onBus(int domain, int bus) {
         return devices.range(Keys.device(domain, bus, 0), Keys.device(domain, bus, 0xff));

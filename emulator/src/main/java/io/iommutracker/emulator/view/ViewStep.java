@@ -40,6 +40,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.TreeSet;
 
 /**
@@ -268,16 +269,17 @@ final class ViewStep {
         if (self == null || !self.bdf().equals(bridge.bdf()) || depth > 256) {
             return;
         }
-        List<Device> bus = topo.onBus(bridge.bdf().domain(), bridge.secondary());
-        for (Device child : bus) {
+        List<Device> bridges = new ArrayList<>(4);
+        topo.forEachOnBus(bridge.bdf().domain(), bridge.secondary(), child -> {
             if (topo == t || t.deviceAt(child.key()) != null) {
                 touch(child.key()).flags |= flag;
             }
-        }
-        for (Device child : bus) {
             if (child.secondary() >= 0) {
-                markBelow(topo, child, flag, depth + 1);
+                bridges.add(child);
             }
+        });
+        for (Device child : bridges) {
+            markBelow(topo, child, flag, depth + 1);
         }
     }
 
@@ -541,6 +543,8 @@ final class ViewStep {
         PTree<LiveKey, Live> losers = p.losers;
         LongMap<Live> pending = new LongMap<>();
         LongSet mins = new LongSet();
+        // the ids whose old winner (the first group with it) is among the groups made again
+        LongSet winnerLeft = new LongSet();
         List<LiveKey> loserEdits = new ArrayList<>();
         // every old place goes before any new one is taken: a new key may be another group's old one
         List<LiveKey> leaving = new ArrayList<>();
@@ -551,6 +555,8 @@ final class ViewStep {
                 if (old.loser) {
                     losers = losers.remove(old.key());
                     loserEdits.add(old.key());
+                } else {
+                    winnerLeft.add(old.min);
                 }
                 mins.add(old.min);
             }
@@ -602,19 +608,32 @@ final class ViewStep {
             mins.add(g.min);
         }
         // who gets the candidate id: the first group visited with it; the others of that id get fresh ones
+        LongMap<List<Live>> madeByMin = winnerLeft.size() == 0 ? null : byMin(pending);
         for (int mi = 0; mi < mins.size(); mi++) {
             int min = (int) mins.at(mi);
             if (min == Integer.MAX_VALUE) {
                 continue;
             }
-            List<Live> same = new ArrayList<>();
-            lorder.forEachFrom(new LiveKey(min, null), (key, g) -> {
+            List<Live> same = new ArrayList<>(4);
+            BiPredicate<LiveKey, Live> collect = (key, g) -> {
                 if (key.min() != min) {
                     return false;
                 }
                 same.add(g);
                 return true;
-            });
+            };
+            if (winnerLeft.contains(min)) {
+                // the old winner is being made again, so every other old group with this id was a loser: the groups
+                // with it now are the losers kept (a short scan of a small tree) and the groups made in this step
+                losers.forEachFrom(new LiveKey(min, null), collect);
+                List<Live> made = madeByMin.get(min);
+                if (made != null) {
+                    same.addAll(made);
+                }
+                same.sort((a, b) -> a.first.compareTo(b.first));
+            } else {
+                lorder.forEachFrom(new LiveKey(min, null), collect);
+            }
             for (int i = 0; i < same.size(); i++) {
                 Live g = same.get(i);
                 boolean loser = i > 0;
@@ -710,6 +729,20 @@ final class ViewStep {
         LongTrie<Live> byAnchor = p.live.putAll(anchors, groups);
         liveNow = byAnchor;
         return new LiveResult(byAnchor, lorder, losers);
+    }
+
+    private static LongMap<List<Live>> byMin(LongMap<Live> groups) {
+        LongMap<List<Live>> out = new LongMap<>();
+        for (int i = 0; i < groups.size(); i++) {
+            Live g = groups.valueAt(i);
+            List<Live> same = out.get(g.min);
+            if (same == null) {
+                same = new ArrayList<>(2);
+                out.put(g.min, same);
+            }
+            same.add(g);
+        }
+        return out;
     }
 
     private GroupView liveView(Live g) {

@@ -111,6 +111,9 @@ class LongTrieTest {
             }
             assertThat(t.range(lo, hi)).as("[%d, %d]", lo, hi)
                     .containsExactlyElementsOf(lo > hi ? java.util.List.of() : ref.subMap(lo, true, hi, true).values());
+            java.util.List<Integer> visited = new java.util.ArrayList<>();
+            t.forEachInRange(lo, hi, visited::add);
+            assertThat(visited).isEqualTo(t.range(lo, hi));
         }
         assertThat(t.range(10, 5)).isEmpty();
     }
