@@ -87,13 +87,45 @@ public final class LiveGroups {
         }
         Device top = climbs.get(bus);
         if (top == null) {
+            // the climb from a bus that joins its bridge is the climb from the bridge's own bus, memoised there too
             Device p = topo.parent(d);
-            top = p == null || !joinsParent(p) ? STAYS : climb(p);
+            if (p == null || !joinsParent(p)) {
+                top = STAYS;
+            } else {
+                top = climbFromBusOf(p, 0);
+                // deeper than any hierarchy: a bus-number loop, climbed step by step as the guard in climb() has it
+                top = top != null ? top : climb(p);
+            }
             climbs.put(bus, top);
         }
         lastBus = bus;
         lastTop = top == STAYS ? null : top;
         return lastTop == null ? d : lastTop;
+    }
+
+    /**
+     * Where a climb from {@code d} ends, through the memo of its bus (without touching the one-bus cache); null, and
+     * nothing memoised, when it goes deeper than a domain's buses allow.
+     */
+    private Device climbFromBusOf(Device d, int depth) {
+        long bus = Keys.bus(d.bdf().domain(), d.bdf().bus());
+        Device top = climbs.get(bus);
+        if (top == null) {
+            if (depth > 256) {
+                return null;
+            }
+            Device p = topo.parent(d);
+            if (p == null || !joinsParent(p)) {
+                top = STAYS;
+            } else {
+                top = climbFromBusOf(p, depth + 1);
+                if (top == null) {
+                    return null;
+                }
+            }
+            climbs.put(bus, top);
+        }
+        return top == STAYS ? d : top;
     }
 
     private Device climb(Device d) {

@@ -166,8 +166,15 @@ public final class PTree<K, V> {
 
     /** The index in keys[lo, hi) (ascending) of the first key not below {@code key}; hi when there is none. */
     private int firstNotBelow(List<? extends K> keys, int lo, int hi, K key) {
-        int a = lo;
-        int b = hi;
+        // most nodes a batch passes lie beside the whole run of keys: one comparison at either end settles them
+        if (cmp.compare(keys.get(hi - 1), key) < 0) {
+            return hi;
+        }
+        if (cmp.compare(keys.get(lo), key) >= 0) {
+            return lo;
+        }
+        int a = lo + 1;
+        int b = hi - 1;
         while (a < b) {
             int mid = (a + b) >>> 1;
             if (cmp.compare(keys.get(mid), key) < 0) {
