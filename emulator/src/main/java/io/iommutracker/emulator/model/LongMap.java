@@ -52,6 +52,14 @@ public final class LongMap<V> {
         return i;
     }
 
+    /** Room for {@code n} keys without growing (a hint). */
+    public void ensureCapacity(int n) {
+        keys.ensureCapacity(n);
+        if (values.length < n) {
+            values = Arrays.copyOf(values, Math.max(8, n));
+        }
+    }
+
     public void setValueAt(int i, V value) {
         if (i >= keys.size()) {
             throw new IndexOutOfBoundsException(i);

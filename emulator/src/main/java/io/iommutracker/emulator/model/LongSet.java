@@ -80,8 +80,24 @@ public final class LongSet {
         return size - 1;
     }
 
+    /** Room for {@code n} keys without growing: a hint from a caller that knows roughly how many will come. */
+    public void ensureCapacity(int n) {
+        if (n <= keys.length) {
+            return;
+        }
+        int cap = Math.max(8, Integer.highestOneBit(n - 1) << 1);
+        keys = Arrays.copyOf(keys, cap);
+        table = new int[cap * 2];
+        rehashInto();
+    }
+
     private void rehash() {
-        int[] t = new int[table.length * 2];
+        table = new int[table.length * 2];
+        rehashInto();
+    }
+
+    private void rehashInto() {
+        int[] t = table;
         int mask = t.length - 1;
         for (int i = 0; i < size; i++) {
             int h = mix(keys[i]) & mask;
@@ -90,6 +106,5 @@ public final class LongSet {
             }
             t[h] = i + 1;
         }
-        table = t;
     }
 }

@@ -238,6 +238,8 @@ final class ViewStep {
             }
             // the bridges above every device below a changed bridge differ, in the old hierarchy or the new
             if (now != null && now.secondary() >= 0) {
+                // room for a few functions per bus the bridge claims: the records are made one by one below
+                work.ensureCapacity(work.size() + 4 * Math.min(64, Math.max(1, now.subordinate() - now.secondary() + 1)));
                 markBelow(t, now, CHAIN, 0);
             }
             // with the same bus->self index the old subtree's devices that remain are the new subtree's
@@ -548,8 +550,10 @@ final class ViewStep {
         List<LiveKey> loserEdits = new ArrayList<>();
         // every old place goes before any new one is taken: a new key may be another group's old one
         List<LiveKey> leaving = new ArrayList<>();
-        for (int i = 0; i < liveDirty.size(); i++) {
+        Live[] olds = new Live[liveDirty.size()];
+        for (int i = 0; i < olds.length; i++) {
             Live old = p.live.get(liveDirty.at(i));
+            olds[i] = old;
             if (old != null) {
                 leaving.add(old.key());
                 if (old.loser) {
@@ -565,7 +569,7 @@ final class ViewStep {
         lorder = lorder.removeAll(leaving);
         for (int j = 0; j < liveDirty.size(); j++) {
             long anchor = liveDirty.at(j);
-            Live old = p.live.get(anchor);
+            Live old = olds[j];
             List<Dev> in = arrivals.get(anchor);
             Dev[] ds = new Dev[(old == null ? 0 : old.members.length) + (in == null ? 0 : in.size())];
             int n = 0;

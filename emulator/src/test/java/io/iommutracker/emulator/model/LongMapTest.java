@@ -71,4 +71,28 @@ class LongMapTest {
         }
         reference.forEach((k, v) -> assertThat(m.get(k)).isEqualTo(v));
     }
+
+    @Test
+    void ensureCapacityKeepsEveryKeyItsIndexAndValue() {
+        Random r = new Random(8);
+        LongMap<Long> m = new LongMap<>();
+        java.util.List<Long> order = new java.util.ArrayList<>();
+        for (int n = 0; n < 2_000; n++) {
+            if (n % 97 == 0) {
+                m.ensureCapacity(m.size() + r.nextInt(300));
+            }
+            long key = Keys.device(0, r.nextInt(256), r.nextInt(8) * 8);
+            if (!order.contains(key)) {
+                order.add(key);
+            }
+            m.put(key, key * 7);
+        }
+        assertThat(m.size()).isEqualTo(order.size());
+        for (int i = 0; i < order.size(); i++) {
+            assertThat(m.keyAt(i)).isEqualTo(order.get(i));
+            assertThat(m.indexOf(order.get(i))).isEqualTo(i);
+            assertThat(m.valueAt(i)).isEqualTo(order.get(i) * 7);
+        }
+        assertThat(m.get(Keys.device(1, 0, 0))).isNull();
+    }
 }
