@@ -347,6 +347,9 @@ public final class EventApplier {
         if (parent != null && parent.bridge() != null) {
             checkBar(d.bdf(), bar, parent.bridge());
         }
+        if (NoOpWrites.holdsBar(d, bar)) {
+            return m;
+        }
         List<Bar> bars = new ArrayList<>(d.info().getBars().size() + 1);
         boolean replaced = false;
         for (Bar old : d.info().getBars()) {
@@ -422,6 +425,9 @@ public final class EventApplier {
         if (ctrl < 0 || ctrl > 0xffff) {
             throw new EventRejectedException(INVALID_VALUE, d.bdf() + ": ACS control " + ctrl);
         }
+        if (NoOpWrites.holdsAcsCtrl(d, ctrl)) {
+            return m; // the same word again: the state keeps its pieces, so whoever compares versions sees no change
+        }
         AcsCapability acs = AcsCapability.newBuilder(d.info().getAcs()).setCtrl(ctrl).build();
         return replace(m, d, Infos.edit(d.info(), i -> i.setAcs(acs)), clustersReadAcs(m, d));
     }
@@ -469,7 +475,11 @@ public final class EventApplier {
         LongTrie<DmaReport> dma = m.dma;
         DmaReport report = new DmaReport(r.getOwnerId(), r.getMappings());
         for (String text : r.getDevices()) {
-            dma = dma.put(device(m, text).key(), report);
+            long key = device(m, text).key();
+            // an equal report again keeps the old one, so the trie (and whoever diffs it) sees no change
+            if (!report.equals(dma.get(key))) {
+                dma = dma.put(key, report);
+            }
         }
         return m.with(m.host, m.topo, m.kernel, m.clusters, dma);
     }

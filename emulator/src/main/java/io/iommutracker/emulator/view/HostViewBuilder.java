@@ -1,9 +1,11 @@
 package io.iommutracker.emulator.view;
 
+import io.iommutracker.avro.AcsControlChanged;
 import io.iommutracker.avro.AssignApi;
 import io.iommutracker.avro.BarProgrammed;
 import io.iommutracker.avro.CommandChanged;
 import io.iommutracker.avro.DeviceView;
+import io.iommutracker.avro.DmaMappingsReported;
 import io.iommutracker.avro.GroupIova;
 import io.iommutracker.avro.GroupView;
 import io.iommutracker.avro.Heartbeat;
@@ -32,6 +34,7 @@ import io.iommutracker.emulator.resv.Region;
 import io.iommutracker.emulator.resv.ReservedRegions;
 import io.iommutracker.emulator.state.DmaReport;
 import io.iommutracker.emulator.state.HostModel;
+import io.iommutracker.emulator.state.NoOpWrites;
 import io.iommutracker.emulator.state.Platforms;
 import io.iommutracker.emulator.vfio.Assignment;
 import io.iommutracker.emulator.vfio.GroupFacts;
@@ -86,15 +89,22 @@ public final class HostViewBuilder {
     /**
      * Whether applying {@code event} to {@code before} can change the view (beyond its sequence and time stamp). The
      * view reads no command register and no MSI state; BARs only as P2P peer windows, which matter only once some
-     * device has reported DMA mappings. Everything else is answered "may differ".
+     * device has reported DMA mappings. A write of what the device already holds (an ACS control word, a BAR, a DMA
+     * report) changes nothing. Everything else is answered "may differ".
      */
     public static boolean mayDiffer(HostModel before, PciEvent event) {
         Object p = event.getPayload();
         if (p instanceof Heartbeat || p instanceof CommandChanged || p instanceof MsiConfigured) {
             return false;
         }
-        if (p instanceof BarProgrammed) {
-            return !before.dmaReports().isEmpty();
+        if (p instanceof BarProgrammed b) {
+            return !before.dmaReports().isEmpty() && !NoOpWrites.sameBar(before, b);
+        }
+        if (p instanceof AcsControlChanged a) {
+            return !NoOpWrites.sameAcsCtrl(before, a);
+        }
+        if (p instanceof DmaMappingsReported r) {
+            return !NoOpWrites.sameReports(before, r);
         }
         return true;
     }

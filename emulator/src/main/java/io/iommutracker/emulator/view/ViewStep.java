@@ -36,12 +36,9 @@ import io.iommutracker.emulator.view.IncrementalView.LiveKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BiPredicate;
-import java.util.TreeSet;
 
 /**
  * One derivation of {@link IncrementalView}: the previous pieces, what changed since (noted on each touched device's
