@@ -147,4 +147,19 @@ class ViewSkipTest {
         assertThat(skips).isGreaterThan(20);
         assertThat(derived).isGreaterThan(20);
     }
+
+    /** A repeated write after a gap in the sequence degrades the host: the view shows it, so it is not skipped. */
+    @Test
+    void aRepeatedWriteThatDegradesTheHostIsNotSkipped() throws Exception {
+        HostState s = host().state();
+        int acsNow = s.device("0000:00:01.0").orElseThrow().getAcs().getCtrl();
+        PciEvent gap = SyntheticHost.event(s.hostId(), s.lastSequence() + 2, new AcsControlChanged("0000:00:01.0", acsNow));
+        HostState after = s.apply(gap);
+        assertThat(after.degraded()).isTrue();
+        assertThat(content(after.view())).isNotEqualTo(content(s.view()));
+        assertThat(HostViewBuilder.mayDiffer(s.model(), gap)).isTrue();
+        // once degraded, the last view made may still show the host undegraded: no skip either
+        PciEvent next = SyntheticHost.event(s.hostId(), after.lastSequence() + 1, new AcsControlChanged("0000:00:01.0", acsNow));
+        assertThat(HostViewBuilder.mayDiffer(after.model(), next)).isTrue();
+    }
 }
