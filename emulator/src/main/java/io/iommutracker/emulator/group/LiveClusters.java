@@ -140,6 +140,17 @@ public final class LiveClusters {
         return p < 0 ? d.bdf().devfn() : p & 0xff;
     }
 
+    /** The packed clusters of one bus ({@link Keys#bus}), or null: for a caller reading many devices of one bus. */
+    int[] packedBus(long bus) {
+        return byBus.get(bus);
+    }
+
+    /** {@link #rep(Device)} for a device on the bus whose {@link #packedBus} is {@code packed}. */
+    static int rep(int[] packed, Device d) {
+        int p = entry(packed, d.bdf().devfn());
+        return p < 0 ? d.bdf().devfn() : p & 0xff;
+    }
+
     /** Series: the device's group is non-isolated, so everything below it joins it (BUS_DATA_PCI_NON_ISOLATED). */
     public boolean inNonIsolatedGroup(Device d) {
         int p = packed(d);
@@ -153,8 +164,10 @@ public final class LiveClusters {
     }
 
     private int packed(Device d) {
-        int[] packed = byBus.get(Keys.bus(d.bdf()));
-        int devfn = d.bdf().devfn();
+        return entry(byBus.get(Keys.bus(d.bdf())), d.bdf().devfn());
+    }
+
+    private static int entry(int[] packed, int devfn) {
         if (packed != null) {
             for (int p : packed) {
                 if (p >>> 16 == devfn) {
@@ -171,14 +184,11 @@ public final class LiveClusters {
         int n = devs.size();
         int[] parent = new int[n];
         boolean[] acsOk = new boolean[n];
-        int[] byDevfn = new int[256];
-        java.util.Arrays.fill(byDevfn, -1);
         boolean anyAlias = false;
         for (int i = 0; i < n; i++) {
             parent[i] = i;
             Device d = devs.get(i);
             acsOk[i] = Acs.enabled(d, AcsFlags.REQ_ACS_FLAGS, topo, policy);
-            byDevfn[d.bdf().devfn()] = i;
             anyAlias |= d.hasAliasMask();
         }
         for (int i = 0; i < n; i++) {
@@ -193,6 +203,11 @@ public final class LiveClusters {
             }
         }
         if (anyAlias) {
+            int[] byDevfn = new int[256];
+            java.util.Arrays.fill(byDevfn, -1);
+            for (int i = 0; i < n; i++) {
+                byDevfn[devs.get(i).bdf().devfn()] = i;
+            }
             for (int i = 0; i < n; i++) {
                 Device a = devs.get(i);
                 if (!a.hasAliasMask()) {

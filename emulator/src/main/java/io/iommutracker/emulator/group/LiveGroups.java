@@ -5,6 +5,7 @@ import io.iommutracker.emulator.acs.Acs;
 import io.iommutracker.emulator.acs.AcsFlags;
 import io.iommutracker.emulator.acs.AcsPolicy;
 import io.iommutracker.emulator.alias.DmaAlias;
+import io.iommutracker.emulator.model.Bdf;
 import io.iommutracker.emulator.model.Device;
 import io.iommutracker.emulator.model.Keys;
 import io.iommutracker.emulator.model.LongMap;
@@ -30,8 +31,16 @@ public final class LiveGroups {
     private final LongMap<Boolean> acsFail = new LongMap<>();
     private final LongMap<Boolean> aliasAbove = new LongMap<>();
     private final LongMap<Boolean> nonIsolatedGroup = new LongMap<>();
-    /** Per bus key: the device a climb from that bus ends at, once it left the bus. */
+    /** Per bus key: the device a climb from that bus ends at, once it left the bus; {@link #STAYS} when it stays. */
     private final LongMap<Device> climbs = new LongMap<>();
+    private long lastBus = -1;
+    /** The climb from {@link #lastBus}: null when it stays on the bus. */
+    private Device lastTop;
+    /** The same-bus clusters of the bus last read by {@link #anchor}. */
+    private long repBus = -1;
+    private int[] repPacked;
+    /** In {@link #climbs}: the climb from that bus stays on it (a marker, never a device of the host). */
+    private static final Device STAYS = new Device(Bdf.of(0, 0, 0), null, 0, null);
 
     public LiveGroups(Topology topo, AcsPolicy policy, LiveClusters clusters) {
         this.topo = topo;
@@ -58,25 +67,65 @@ public final class LiveGroups {
     /** A key shared by exactly the devices of one live group: the device key of the group's top cluster representative. */
     public long anchor(Device d) {
         Device cur = policy.series() ? climb(d) : climbFromBus(d);
-        return Keys.device(cur.bdf().domain(), cur.bdf().bus(), clusters.rep(cur));
+        long bus = Keys.bus(cur.bdf().domain(), cur.bdf().bus());
+        if (bus != repBus) {
+            repBus = bus;
+            repPacked = clusters.packedBus(bus);
+        }
+        return Keys.device(cur.bdf().domain(), cur.bdf().bus(), LiveClusters.rep(repPacked, cur));
     }
 
     /**
      * Mainline and override rules: whether a climb goes on from a device depends only on the bridge above it, so every
-     * device of a bus climbs to the same device once it leaves the bus; that device is memoised per bus.
+     * device of a bus climbs to the same device once it leaves the bus (or none does); that device is memoised per bus,
+     * the last bus asked about also in two fields, as callers ask about a bus's devices one after another.
      */
     private Device climbFromBus(Device d) {
-        Device p = topo.parent(d);
-        if (p == null || !joinsParent(p)) {
-            return d;
+        long bus = Keys.bus(d.bdf().domain(), d.bdf().bus());
+        if (bus == lastBus) {
+            return lastTop == null ? d : lastTop;
         }
+        Device top = climbs.get(bus);
+        if (top == null) {
+            // the climb from a bus that joins its bridge is the climb from the bridge's own bus, memoised there too
+            Device p = topo.parent(d);
+            if (p == null || !joinsParent(p)) {
+                top = STAYS;
+            } else {
+                top = climbFromBusOf(p, 0);
+                // deeper than any hierarchy: a bus-number loop, climbed step by step as the guard in climb() has it
+                top = top != null ? top : climb(p);
+            }
+            climbs.put(bus, top);
+        }
+        lastBus = bus;
+        lastTop = top == STAYS ? null : top;
+        return lastTop == null ? d : lastTop;
+    }
+
+    /**
+     * Where a climb from {@code d} ends, through the memo of its bus (without touching the one-bus cache); null, and
+     * nothing memoised, when it goes deeper than a domain's buses allow.
+     */
+    private Device climbFromBusOf(Device d, int depth) {
         long bus = Keys.bus(d.bdf().domain(), d.bdf().bus());
         Device top = climbs.get(bus);
         if (top == null) {
-            top = climb(p);
+            if (depth > 256) {
+                return null;
+            }
+            Device p = topo.parent(d);
+            if (p == null || !joinsParent(p)) {
+                top = STAYS;
+            } else {
+                top = climbFromBusOf(p, depth + 1);
+                if (top == null) {
+                    return null;
+                }
+            }
             climbs.put(bus, top);
         }
-        return top;
+        return top == STAYS ? d : top;
     }
 
     private Device climb(Device d) {

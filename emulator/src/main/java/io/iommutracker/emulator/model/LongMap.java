@@ -6,7 +6,9 @@ import java.util.Arrays;
 public final class LongMap<V> {
 
     private final LongSet keys = new LongSet();
-    private Object[] values = new Object[8];
+    private static final Object[] NONE = {};
+    // nothing is allocated until the first key: many maps of one derivation stay empty
+    private Object[] values = NONE;
 
     public int size() {
         return keys.size();
@@ -34,13 +36,33 @@ public final class LongMap<V> {
     }
 
     public void put(long key, V value) {
-        int i = keys.indexOf(key);
-        if (i < 0) {
-            keys.add(key);
-            i = keys.size() - 1;
-            if (i == values.length) {
-                values = Arrays.copyOf(values, i * 2);
-            }
+        int i = slot(key); // before reading the field: slot may grow the array
+        values[i] = value;
+    }
+
+    /**
+     * The insertion index of {@code key}, added (bound to null) when new, in one probe: a new key's index is the size
+     * before the call. For find-or-make with {@link #setValueAt}.
+     */
+    public int slot(long key) {
+        int i = keys.insert(key);
+        if (i == values.length) {
+            values = Arrays.copyOf(values, Math.max(8, i * 2));
+        }
+        return i;
+    }
+
+    /** Room for {@code n} keys without growing (a hint). */
+    public void ensureCapacity(int n) {
+        keys.ensureCapacity(n);
+        if (values.length < n) {
+            values = Arrays.copyOf(values, Math.max(8, n));
+        }
+    }
+
+    public void setValueAt(int i, V value) {
+        if (i >= keys.size()) {
+            throw new IndexOutOfBoundsException(i);
         }
         values[i] = value;
     }

@@ -51,6 +51,12 @@ public final class LongSet {
 
     /** Adds {@code key}; whether it was new. */
     public boolean add(long key) {
+        int n = size;
+        return insert(key) == n;
+    }
+
+    /** Adds {@code key} if it is new; its insertion index either way (one probe sequence for find-or-add). */
+    public int insert(long key) {
         if (keys == NO_KEYS) {
             keys = new long[8];
             table = new int[16];
@@ -59,7 +65,7 @@ public final class LongSet {
         int h = mix(key) & mask;
         for (; table[h] != 0; h = (h + 1) & mask) {
             if (keys[table[h] - 1] == key) {
-                return false;
+                return table[h] - 1;
             }
         }
         if (size == keys.length) {
@@ -71,11 +77,27 @@ public final class LongSet {
             // at most half full: probes stay short
             rehash();
         }
-        return true;
+        return size - 1;
+    }
+
+    /** Room for {@code n} keys without growing: a hint from a caller that knows roughly how many will come. */
+    public void ensureCapacity(int n) {
+        if (n <= keys.length) {
+            return;
+        }
+        int cap = Math.max(8, Integer.highestOneBit(n - 1) << 1);
+        keys = Arrays.copyOf(keys, cap);
+        table = new int[cap * 2];
+        rehashInto();
     }
 
     private void rehash() {
-        int[] t = new int[table.length * 2];
+        table = new int[table.length * 2];
+        rehashInto();
+    }
+
+    private void rehashInto() {
+        int[] t = table;
         int mask = t.length - 1;
         for (int i = 0; i < size; i++) {
             int h = mix(keys[i]) & mask;
@@ -84,6 +106,5 @@ public final class LongSet {
             }
             t[h] = i + 1;
         }
-        table = t;
     }
 }

@@ -250,12 +250,37 @@ public final class LongTrie<V> {
     /** Entries with lo <= key <= hi, ascending; prunes subtrees outside the range. */
     public List<V> range(long lo, long hi) {
         List<V> out = new ArrayList<>();
-        range(root, height - 1, 0L, lo, hi, out);
+        forEachInRange(lo, hi, out::add);
         return out;
     }
 
+    /** Visits the values with lo <= key <= hi, ascending, without making a list. */
+    public void forEachInRange(long lo, long hi, java.util.function.Consumer<? super V> out) {
+        long top = (1L << (height * BITS)) - 1;
+        if (root == null || lo > hi || lo > top || hi < 0) {
+            return;
+        }
+        long a = Math.max(lo, 0);
+        long b = Math.min(hi, top);
+        // down the path the two ends share (one bus's devices: all but the last two levels) without scanning
+        Object[] node = root;
+        int level = height - 1;
+        long prefix = 0L;
+        while (level > 0 && slot(a, level) == slot(b, level)) {
+            int s = slot(a, level);
+            node = (Object[]) node[s];
+            if (node == null) {
+                return;
+            }
+            prefix |= (long) s << (level * BITS);
+            level--;
+        }
+        range(node, level, prefix, a, b, out);
+    }
+
     @SuppressWarnings("unchecked")
-    private static <V> void range(Object[] node, int level, long prefix, long lo, long hi, List<V> out) {
+    private static <V> void range(Object[] node, int level, long prefix, long lo, long hi,
+                                  java.util.function.Consumer<? super V> out) {
         if (node == null) {
             return;
         }
@@ -271,7 +296,7 @@ public final class LongTrie<V> {
                 continue;
             }
             if (level == 0) {
-                out.add((V) o);
+                out.accept((V) o);
             } else {
                 range((Object[]) o, level - 1, first, lo, hi, out);
             }

@@ -12,14 +12,21 @@ public final class Topology {
 
     /** Deeper hierarchies than this can only come from a bus-number loop in bad data. */
     private static final int MAX_DEPTH = 256;
-    private static final Topology EMPTY = new Topology(LongTrie.empty(), LongTrie.empty());
+    private static final Topology EMPTY = new Topology(LongTrie.empty(), LongTrie.empty(), LongTrie.empty());
 
     private final LongTrie<Device> devices;
+    /** bus->self by address: the same object while no bridge's bus numbers change, which readers rely on. */
     private final LongTrie<Bdf> bridgeBySecondary;
+    /**
+     * bus->self as the device itself, the device {@link #bridgeBySecondary} names: one lookup in a shallow trie for
+     * {@link #parent}, the climb every grouping rule makes, instead of two. Changes whenever such a bridge does.
+     */
+    private final LongTrie<Device> selfBySecondary;
 
-    private Topology(LongTrie<Device> devices, LongTrie<Bdf> bridgeBySecondary) {
+    private Topology(LongTrie<Device> devices, LongTrie<Bdf> bridgeBySecondary, LongTrie<Device> selfBySecondary) {
         this.devices = devices;
         this.bridgeBySecondary = bridgeBySecondary;
+        this.selfBySecondary = selfBySecondary;
     }
 
     public static Topology empty() {
@@ -52,6 +59,11 @@ public final class Topology {
         return devices.values();
     }
 
+    /** Visits the devices of one bus in devfn order, as {@link #onBus} lists them. */
+    public void forEachOnBus(int domain, int bus, java.util.function.Consumer<Device> visitor) {
+        devices.forEachInRange(Keys.device(domain, bus, 0), Keys.device(domain, bus, 0xff), visitor);
+    }
+
     /** bus->devices, in devfn order. */
     public List<Device> onBus(int domain, int bus) {
         return devices.range(Keys.device(domain, bus, 0), Keys.device(domain, bus, 0xff));
@@ -63,6 +75,11 @@ public final class Topology {
     }
 
     public Device busSelf(int domain, int bus) {
+        return selfBySecondary.get(Keys.bus(domain, bus));
+    }
+
+    /** bus->self read the long way, through the address index: what {@link #busSelf} must always equal. */
+    Device busSelfByAddress(int domain, int bus) {
         Bdf b = bridgeBySecondary.get(Keys.bus(domain, bus));
         return b == null ? null : device(b);
     }
@@ -85,14 +102,7 @@ public final class Topology {
 
     /** The bridges of a domain, by secondary bus number. */
     public List<Device> bridges(int domain) {
-        List<Device> out = new ArrayList<>();
-        for (Bdf b : bridgeBySecondary.range(Keys.bus(domain, 0), Keys.bus(domain, 0xff))) {
-            Device d = device(b);
-            if (d != null) {
-                out.add(d);
-            }
-        }
-        return out;
+        return selfBySecondary.range(Keys.bus(domain, 0), Keys.bus(domain, 0xff));
     }
 
     /** Whether some bridge's [secondary, subordinate] range contains {@code bus}. */
@@ -139,18 +149,28 @@ public final class Topology {
     public Topology with(Device d) {
         Device old = device(d.bdf());
         LongTrie<Bdf> idx = bridgeBySecondary;
+        LongTrie<Device> selves = selfBySecondary;
         if (old != null && old.secondary() == d.secondary()
                 && (d.secondary() < 0 || d.bdf().equals(idx.get(Keys.bus(d.bdf().domain(), d.secondary()))))) {
             // same bus numbering: the bus->self index is unchanged, and staying the same object says so to readers
-            return new Topology(devices.put(d.key(), d), idx);
+            if (d.secondary() >= 0) {
+                selves = selves.put(Keys.bus(d.bdf().domain(), d.secondary()), d);
+            }
+            return new Topology(devices.put(d.key(), d), idx, selves);
         }
         if (old != null && old.secondary() >= 0) {
-            idx = unindex(idx, old);
+            long k = Keys.bus(old.bdf().domain(), old.secondary());
+            if (old.bdf().equals(idx.get(k))) {
+                idx = idx.remove(k);
+                selves = selves.remove(k);
+            }
         }
         if (d.secondary() >= 0) {
-            idx = idx.put(Keys.bus(d.bdf().domain(), d.secondary()), d.bdf());
+            long k = Keys.bus(d.bdf().domain(), d.secondary());
+            idx = idx.put(k, d.bdf());
+            selves = selves.put(k, d);
         }
-        return new Topology(devices.put(d.key(), d), idx);
+        return new Topology(devices.put(d.key(), d), idx, selves);
     }
 
     public Topology without(Bdf bdf) {
@@ -158,12 +178,15 @@ public final class Topology {
         if (old == null) {
             return this;
         }
-        LongTrie<Bdf> idx = old.secondary() >= 0 ? unindex(bridgeBySecondary, old) : bridgeBySecondary;
-        return new Topology(devices.remove(old.key()), idx);
-    }
-
-    private static LongTrie<Bdf> unindex(LongTrie<Bdf> idx, Device bridge) {
-        long k = Keys.bus(bridge.bdf().domain(), bridge.secondary());
-        return bridge.bdf().equals(idx.get(k)) ? idx.remove(k) : idx;
+        LongTrie<Bdf> idx = bridgeBySecondary;
+        LongTrie<Device> selves = selfBySecondary;
+        if (old.secondary() >= 0) {
+            long k = Keys.bus(old.bdf().domain(), old.secondary());
+            if (old.bdf().equals(idx.get(k))) {
+                idx = idx.remove(k);
+                selves = selves.remove(k);
+            }
+        }
+        return new Topology(devices.remove(old.key()), idx, selves);
     }
 }

@@ -1,7 +1,6 @@
 package io.iommutracker.emulator.persist;
 
 import java.util.AbstractList;
-import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -167,8 +166,15 @@ public final class PTree<K, V> {
 
     /** The index in keys[lo, hi) (ascending) of the first key not below {@code key}; hi when there is none. */
     private int firstNotBelow(List<? extends K> keys, int lo, int hi, K key) {
-        int a = lo;
-        int b = hi;
+        // most nodes a batch passes lie beside the whole run of keys: one comparison at either end settles them
+        if (cmp.compare(keys.get(hi - 1), key) < 0) {
+            return hi;
+        }
+        if (cmp.compare(keys.get(lo), key) >= 0) {
+            return lo;
+        }
+        int a = lo + 1;
+        int b = hi - 1;
         while (a < b) {
             int mid = (a + b) >>> 1;
             if (cmp.compare(keys.get(mid), key) < 0) {
@@ -283,24 +289,33 @@ public final class PTree<K, V> {
      * Visits the entries with keys at or above {@code from}, ascending, while {@code visitor} returns true: a range
      * scan costs O(log n + visited).
      */
+    @SuppressWarnings("unchecked")
     public void forEachFrom(K from, BiPredicate<? super K, ? super V> visitor) {
-        ArrayDeque<Node<K, V>> stack = new ArrayDeque<>();
+        // the pending ancestors, in an array: a scan that stops after a few entries allocates one small array
+        Node<K, V>[] stack = new Node[16];
+        int top = 0;
         Node<K, V> n = root;
         while (n != null) {
             if (cmp.compare(from, n.key) <= 0) {
-                stack.push(n);
+                if (top == stack.length) {
+                    stack = java.util.Arrays.copyOf(stack, top * 2);
+                }
+                stack[top++] = n;
                 n = n.left;
             } else {
                 n = n.right;
             }
         }
-        while (!stack.isEmpty()) {
-            Node<K, V> top = stack.pop();
-            if (!visitor.test(top.key, top.value)) {
+        while (top > 0) {
+            Node<K, V> next = stack[--top];
+            if (!visitor.test(next.key, next.value)) {
                 return;
             }
-            for (Node<K, V> c = top.right; c != null; c = c.left) {
-                stack.push(c);
+            for (Node<K, V> c = next.right; c != null; c = c.left) {
+                if (top == stack.length) {
+                    stack = java.util.Arrays.copyOf(stack, top * 2);
+                }
+                stack[top++] = c;
             }
         }
     }
@@ -315,9 +330,10 @@ public final class PTree<K, V> {
         return new Flat<>(this, lists);
     }
 
-    /** In-order node iteration with an explicit stack. */
+    /** In-order node iteration with an explicit stack, an array sized for the usual depth. */
     private static final class Nodes<K, V> {
-        private final ArrayDeque<Node<K, V>> stack = new ArrayDeque<>();
+        private Object[] stack = new Object[16];
+        private int top;
 
         Nodes(Node<K, V> root) {
             descend(root);
@@ -325,19 +341,24 @@ public final class PTree<K, V> {
 
         private void descend(Node<K, V> n) {
             for (Node<K, V> c = n; c != null; c = c.left) {
-                stack.push(c);
+                if (top == stack.length) {
+                    stack = java.util.Arrays.copyOf(stack, top * 2);
+                }
+                stack[top++] = c;
             }
         }
 
         boolean hasNext() {
-            return !stack.isEmpty();
+            return top > 0;
         }
 
+        @SuppressWarnings("unchecked")
         Node<K, V> next() {
-            if (stack.isEmpty()) {
+            if (top == 0) {
                 throw new NoSuchElementException();
             }
-            Node<K, V> n = stack.pop();
+            Node<K, V> n = (Node<K, V>) stack[--top];
+            stack[top] = null;
             descend(n.right);
             return n;
         }
@@ -374,9 +395,26 @@ public final class PTree<K, V> {
         }
     }
 
+    /**
+     * The values as a list. get(i) walks the tree, O(log n); a reader that indexes through the whole list would pay
+     * O(n log n), so once the walks cost about as much as copying, the list copies its values into an array once and
+     * answers from it: at most twice the cost of either alone, whatever the reader does.
+     */
     private static final class Values<K, V, E> extends TreeList<E> {
         private final PTree<K, V> tree;
         private final Function<? super V, ? extends E> map;
+        /** The mapped values in order once copied (published whole through the final field of its holder). */
+        private volatile Copied copied;
+        /** Walks so far; racy on purpose: a lost count only delays the copy. */
+        private int walks;
+
+        private static final class Copied {
+            final Object[] values;
+
+            Copied(Object[] values) {
+                this.values = values;
+            }
+        }
 
         Values(PTree<K, V> tree, Function<? super V, ? extends E> map) {
             this.tree = tree;
@@ -384,8 +422,24 @@ public final class PTree<K, V> {
         }
 
         @Override
+        @SuppressWarnings("unchecked")
         public E get(int index) {
-            return map.apply(tree.valueAt(index));
+            Copied c = copied;
+            if (c != null) {
+                return (E) c.values[java.util.Objects.checkIndex(index, c.values.length)];
+            }
+            int n = tree.size();
+            if (++walks * (33 - Integer.numberOfLeadingZeros(n)) < n) {
+                return map.apply(tree.valueAt(index));
+            }
+            java.util.Objects.checkIndex(index, n);
+            Object[] all = new Object[n];
+            int i = 0;
+            for (Nodes<K, V> it = new Nodes<>(tree.root); it.hasNext(); ) {
+                all[i++] = map.apply(it.next().value);
+            }
+            copied = new Copied(all);
+            return (E) all[index];
         }
 
         @Override

@@ -13,7 +13,6 @@ import io.iommutracker.avro.PcieType;
 import io.iommutracker.emulator.acs.AcsPolicy;
 import io.iommutracker.emulator.cmdline.AcsOverrideOptions;
 import io.iommutracker.emulator.model.Device;
-import java.util.Set;
 
 /**
  * pci_dev_acs_enabled[] (drivers/pci/quirks.c, linux-next): device-specific answers to "are these ACS controls in
@@ -27,10 +26,10 @@ public final class AcsQuirks {
 
     private static final int SV_RR_CR_UF = SV | RR | CR | UF;
 
-    private static final Set<Integer> AMD_SB_ATI = Set.of(0x4385, 0x439c, 0x4383, 0x439d, 0x4384, 0x4399);
-    private static final Set<Integer> AMD_SB_AMD = Set.of(0x780f, 0x7809);
-    private static final Set<Integer> MF_SOLARFLARE = Set.of(0x0903, 0x0923, 0x0a03);
-    private static final Set<Integer> MF_INTEL = Set.of(
+    private static final DeviceIds AMD_SB_ATI = DeviceIds.of(0x4385, 0x439c, 0x4383, 0x439d, 0x4384, 0x4399);
+    private static final DeviceIds AMD_SB_AMD = DeviceIds.of(0x780f, 0x7809);
+    private static final DeviceIds MF_SOLARFLARE = DeviceIds.of(0x0903, 0x0923, 0x0a03);
+    private static final DeviceIds MF_INTEL = DeviceIds.of(
             0x10c6, 0x10db, 0x10dd, 0x10e1, 0x10f1, 0x10f7, 0x10f8, 0x10f9, 0x10fa, 0x10fb, 0x10fc, 0x1507, 0x1514,
             0x151c, 0x1529, 0x152a, 0x154d, 0x154f, 0x1551, 0x1558,
             0x1509, 0x150e, 0x150f, 0x1510, 0x1511, 0x1516, 0x1527, // 82580
@@ -39,22 +38,22 @@ public final class AcsQuirks {
             0x1521, 0x1522, 0x1523, 0x1524, // I350
             0x105e, 0x105f, 0x1060, 0x10d9, // 82571
             0x15b7, 0x15b8); // I219
-    private static final Set<Integer> QCOM_RP = Set.of(0x0400, 0x0401, 0x0115, 0x0111, 0x0120);
-    private static final Set<Integer> INTEL_PCH_RP = pchIds();
-    private static final Set<Integer> MF_CAVIUM = Set.of(0xa026, 0xa059, 0xa060);
-    private static final Set<Integer> XGENE_AMPERE = Set.of(0xe005, 0xe006, 0xe007, 0xe008, 0xe009, 0xe00a, 0xe00b, 0xe00c);
-    private static final Set<Integer> MF_BROADCOM = Set.of(0x16d7, 0x1750, 0x1751, 0x1752, 0x1760, 0x1761, 0x1762, 0x1763);
-    private static final Set<Integer> LOONGSON_RP = Set.of(0x3c09, 0x3c19, 0x3c29, 0x7a09, 0x7a19, 0x7a29, 0x7a39, 0x7a49,
+    private static final DeviceIds QCOM_RP = DeviceIds.of(0x0400, 0x0401, 0x0115, 0x0111, 0x0120);
+    private static final DeviceIds INTEL_PCH_RP = pchIds();
+    private static final DeviceIds MF_CAVIUM = DeviceIds.of(0xa026, 0xa059, 0xa060);
+    private static final DeviceIds XGENE_AMPERE = DeviceIds.of(0xe005, 0xe006, 0xe007, 0xe008, 0xe009, 0xe00a, 0xe00b, 0xe00c);
+    private static final DeviceIds MF_BROADCOM = DeviceIds.of(0x16d7, 0x1750, 0x1751, 0x1752, 0x1760, 0x1761, 0x1762, 0x1763);
+    private static final DeviceIds LOONGSON_RP = DeviceIds.of(0x3c09, 0x3c19, 0x3c29, 0x7a09, 0x7a19, 0x7a29, 0x7a39, 0x7a49,
             0x7a59, 0x7a69);
-    private static final Set<Integer> MF_ZHAOXIN = Set.of(0x3038, 0x3104, 0x9083);
-    private static final Set<Integer> NXP_RP = Set.of(0x8d81, 0x8da1, 0x8d83, 0x8d80, 0x8da0, 0x8d82, 0x8d90, 0x8db0, 0x8d92,
+    private static final DeviceIds MF_ZHAOXIN = DeviceIds.of(0x3038, 0x3104, 0x9083);
+    private static final DeviceIds NXP_RP = DeviceIds.of(0x8d81, 0x8da1, 0x8d83, 0x8d80, 0x8da0, 0x8d82, 0x8d90, 0x8db0, 0x8d92,
             0x8d91, 0x8db1, 0x8d93, 0x8d89, 0x8da9, 0x8d8b, 0x8d88, 0x8da8, 0x8d8a, 0x8d98, 0x8db8, 0x8d9a, 0x8d99, 0x8db9,
             0x8d9b);
 
     private AcsQuirks() {
     }
 
-    private static Set<Integer> pchIds() {
+    private static DeviceIds pchIds() {
         int[][] ranges = {
             {0x3b42, 0x3b51}, // Ibexpeak
             {0x1c10, 0x1c1f}, // Cougarpoint
@@ -76,7 +75,7 @@ public final class AcsQuirks {
         for (int id = 0x8c90; id <= 0x8c9e; id += 2) { // Lynx Point 9 series
             ids.add(id);
         }
-        return Set.copyOf(ids);
+        return DeviceIds.of(ids.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** pci_dev_specific_acs_enabled(): 1 / 0 when a quirk answers, {@link #NO_QUIRK} otherwise. */

@@ -347,6 +347,9 @@ public final class EventApplier {
         if (parent != null && parent.bridge() != null) {
             checkBar(d.bdf(), bar, parent.bridge());
         }
+        if (NoOpWrites.holdsBar(d, bar)) {
+            return m;
+        }
         List<Bar> bars = new ArrayList<>(d.info().getBars().size() + 1);
         boolean replaced = false;
         for (Bar old : d.info().getBars()) {
@@ -422,8 +425,31 @@ public final class EventApplier {
         if (ctrl < 0 || ctrl > 0xffff) {
             throw new EventRejectedException(INVALID_VALUE, d.bdf() + ": ACS control " + ctrl);
         }
+        if (NoOpWrites.holdsAcsCtrl(d, ctrl)) {
+            return m; // the same word again: the state keeps its pieces, so whoever compares versions sees no change
+        }
         AcsCapability acs = AcsCapability.newBuilder(d.info().getAcs()).setCtrl(ctrl).build();
-        return replace(m, d, Infos.edit(d.info(), i -> i.setAcs(acs)), true);
+        return replace(m, d, Infos.edit(d.info(), i -> i.setAcs(acs)), clustersReadAcs(m, d));
+    }
+
+    /**
+     * Whether the same-bus partition ({@link LiveClusters}) can read the ACS controls of {@code d}: a device's own
+     * controls tie it only to other functions of its slot (ACS-less multifunction grouping), and the series' switch
+     * isolation reads the ports of a bus together. A device alone in its slot under other rules leaves its bus's
+     * partition as it was, and keeping the cache object says so to whoever compares versions.
+     */
+    private static boolean clustersReadAcs(HostModel m, Device d) {
+        if (m.hostPolicy().series()) {
+            return true;
+        }
+        Bdf b = d.bdf();
+        for (int fn = 0; fn < 8; fn++) {
+            int devfn = (d.slot() << 3) | fn;
+            if (devfn != b.devfn() && m.topo.device(b.domain(), b.bus(), devfn) != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static HostModel bind(HostModel m, Device d, String driver, Owner owner) {
@@ -449,7 +475,11 @@ public final class EventApplier {
         LongTrie<DmaReport> dma = m.dma;
         DmaReport report = new DmaReport(r.getOwnerId(), r.getMappings());
         for (String text : r.getDevices()) {
-            dma = dma.put(device(m, text).key(), report);
+            long key = device(m, text).key();
+            // an equal report again keeps the old one, so the trie (and whoever diffs it) sees no change
+            if (!report.equals(dma.get(key))) {
+                dma = dma.put(key, report);
+            }
         }
         return m.with(m.host, m.topo, m.kernel, m.clusters, dma);
     }

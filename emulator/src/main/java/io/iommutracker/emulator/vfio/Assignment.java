@@ -18,8 +18,10 @@ public final class Assignment {
      * that already maps {@code existingMappings}.
      */
     public static List<Verdict> verdicts(HostDescribed host, GroupFacts group, String bdf, List<IovaRange> existingMappings) {
-        return List.of(Type1Attach.verdict(host, group, bdf, existingMappings),
-                IommufdBind.verdict(host, group, bdf, existingMappings));
+        // what the group's devices require is asked by both APIs: found once
+        List<String> direct = group == null ? List.of() : GroupClaim.requireDirect(group);
+        return List.of(Type1Attach.verdict(host, group, bdf, existingMappings, direct),
+                IommufdBind.verdict(host, group, bdf, existingMappings, direct));
     }
 
     /** The usable IOVA ranges of a container / IOAS holding {@code groups} (aperture minus every region but direct-relaxable). */

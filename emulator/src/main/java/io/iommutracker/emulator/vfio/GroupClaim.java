@@ -24,7 +24,8 @@ record GroupClaim(List<String> otherUsers, boolean heldByRequester, List<String>
         requireDirect = List.copyOf(requireDirect);
     }
 
-    static GroupClaim of(GroupFacts group, String bdf, OwnerKind kind) {
+    /** {@code requireDirect}: the group's {@link #requireDirect}, the same for every device and API asked about. */
+    static GroupClaim of(GroupFacts group, String bdf, OwnerKind kind, List<String> requireDirect) {
         Owner target = group.owners().get(bdf);
         String requester = target != null && target.getKind() == kind ? target.getId() : null;
         List<String> others = new ArrayList<>();
@@ -44,22 +45,32 @@ record GroupClaim(List<String> otherUsers, boolean heldByRequester, List<String>
                 drivers.add(dev + " (" + (driver == null ? "host driver" : driver) + ")");
             }
         }
-        return new GroupClaim(others, held, drivers, requireDirect(group));
+        return new GroupClaim(others, held, drivers, requireDirect);
     }
 
     // dev->iommu->require_direct: set for any device that reported a DIRECT region (iommu_create_device_direct_mappings).
-    private static List<String> requireDirect(GroupFacts group) {
-        List<String> out = new ArrayList<>();
+    static List<String> requireDirect(GroupFacts group) {
+        List<String> out = List.of();
         for (String dev : group.devices()) {
             List<Region> regions = group.deviceRegions().get(dev);
-            if (regions != null && regions.stream().anyMatch(r -> r.type() == ResvType.DIRECT)) {
+            if (regions != null && anyOfType(regions, ResvType.DIRECT)) {
+                out = out.isEmpty() ? new ArrayList<>() : out;
                 out.add(dev);
             }
         }
         // A DIRECT region in the merged list can only come from a device's own DIRECT region.
-        if (out.isEmpty() && group.regions().stream().anyMatch(r -> r.type() == ResvType.DIRECT)) {
-            out.add("a device of group " + group.groupId());
+        if (out.isEmpty() && anyOfType(group.regions(), ResvType.DIRECT)) {
+            out = List.of("a device of group " + group.groupId());
         }
-        return out;
+        return List.copyOf(out);
+    }
+
+    static boolean anyOfType(List<Region> regions, ResvType type) {
+        for (Region r : regions) {
+            if (r.type() == type) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -23,7 +23,8 @@ final class IommufdBind {
             + "platform. Check that platform features like interrupt remapping are enabled. Use the "
             + "\"allow_unsafe_interrupts\" module parameter to override";
 
-    static Verdict verdict(HostDescribed host, GroupFacts group, String bdf, List<IovaRange> mappings) {
+    static Verdict verdict(HostDescribed host, GroupFacts group, String bdf, List<IovaRange> mappings,
+                           List<String> requireDirect) {
         AssignApi api = AssignApi.IOMMUFD;
         if (host.getPlatform() == IommuPlatform.NONE) {
             return Verdicts.refused(api, "EINVAL", "iommufd_device_bind: no IOMMU_CAP_CACHE_COHERENCY (no IOMMU)");
@@ -32,7 +33,7 @@ final class IommufdBind {
         if (unsafeMsi && !host.getAllowUnsafeInterrupts()) {
             return Verdicts.refused(api, "EPERM", "iommufd_device_bind: " + UNSAFE_INTERRUPTS_MESSAGE);
         }
-        GroupClaim claim = GroupClaim.of(group, bdf, OwnerKind.IOMMUFD);
+        GroupClaim claim = GroupClaim.of(group, bdf, OwnerKind.IOMMUFD, requireDirect);
         if (!claim.otherUsers().isEmpty()) {
             return Verdicts.refused(api, "EPERM", "iommu_device_claim_dma_owner: group " + group.groupId()
                     + " is owned by another owner: " + String.join(", ", claim.otherUsers()));

@@ -22,12 +22,13 @@ final class Type1Attach {
     static final String UNSAFE_INTERRUPTS_MESSAGE = "No interrupt remapping support.  Use the module param "
             + "\"allow_unsafe_interrupts\" to enable VFIO IOMMU support on this platform";
 
-    static Verdict verdict(HostDescribed host, GroupFacts group, String bdf, List<IovaRange> mappings) {
+    static Verdict verdict(HostDescribed host, GroupFacts group, String bdf, List<IovaRange> mappings,
+                           List<String> requireDirect) {
         AssignApi api = AssignApi.VFIO;
         if (host.getPlatform() == IommuPlatform.NONE) {
             return Verdicts.refused(api, "EINVAL", "vfio_group_find_or_alloc: the device has no IOMMU group");
         }
-        GroupClaim claim = GroupClaim.of(group, bdf, OwnerKind.VFIO);
+        GroupClaim claim = GroupClaim.of(group, bdf, OwnerKind.VFIO, requireDirect);
         if (!claim.otherUsers().isEmpty()) {
             // vfio_group_fops_open: group->opened_file, or cdev_device_open_cnt for iommufd-opened devices.
             return Verdicts.refused(api, "EBUSY", "vfio_group_fops_open: group " + group.groupId()
@@ -74,12 +75,23 @@ final class Type1Attach {
 
     // vfio_iommu_has_sw_msi(): the MSI cookie sits at the SW_MSI base unless a hardware MSI window exists.
     private static String swMsiNote(List<Region> regions) {
-        boolean hwMsi = regions.stream().anyMatch(r -> r.type() == ResvType.MSI);
-        return regions.stream().filter(r -> r.type() == ResvType.SW_MSI && !hwMsi).findFirst()
-                .map(r -> String.format("; MSI cookie base 0x%x", r.start())).orElse("");
+        if (GroupClaim.anyOfType(regions, ResvType.MSI)) {
+            return "";
+        }
+        for (Region r : regions) {
+            if (r.type() == ResvType.SW_MSI) {
+                return "; MSI cookie base " + hex(r.start());
+            }
+        }
+        return "";
     }
 
     static String range(long start, long end) {
-        return String.format("[0x%x, 0x%x]", start, end);
+        return "[" + hex(start) + ", " + hex(end) + "]";
+    }
+
+    /** {@code 0x%x}: lower-case hex, a negative value as its unsigned 64-bit pattern. */
+    static String hex(long v) {
+        return "0x" + Long.toHexString(v);
     }
 }

@@ -1,9 +1,11 @@
 package io.iommutracker.emulator.view;
 
+import io.iommutracker.avro.AcsControlChanged;
 import io.iommutracker.avro.AssignApi;
 import io.iommutracker.avro.BarProgrammed;
 import io.iommutracker.avro.CommandChanged;
 import io.iommutracker.avro.DeviceView;
+import io.iommutracker.avro.DmaMappingsReported;
 import io.iommutracker.avro.GroupIova;
 import io.iommutracker.avro.GroupView;
 import io.iommutracker.avro.Heartbeat;
@@ -32,6 +34,7 @@ import io.iommutracker.emulator.resv.Region;
 import io.iommutracker.emulator.resv.ReservedRegions;
 import io.iommutracker.emulator.state.DmaReport;
 import io.iommutracker.emulator.state.HostModel;
+import io.iommutracker.emulator.state.NoOpWrites;
 import io.iommutracker.emulator.state.Platforms;
 import io.iommutracker.emulator.vfio.Assignment;
 import io.iommutracker.emulator.vfio.GroupFacts;
@@ -86,17 +89,30 @@ public final class HostViewBuilder {
     /**
      * Whether applying {@code event} to {@code before} can change the view (beyond its sequence and time stamp). The
      * view reads no command register and no MSI state; BARs only as P2P peer windows, which matter only once some
-     * device has reported DMA mappings. Everything else is answered "may differ".
+     * device has reported DMA mappings. A write of what the device already holds (an ACS control word, a BAR, a DMA
+     * report) changes nothing but the degraded flag, so it is skipped only while the host stays undegraded: a view
+     * made since would show the flag the host has then. Everything else is answered "may differ".
      */
     public static boolean mayDiffer(HostModel before, PciEvent event) {
         Object p = event.getPayload();
         if (p instanceof Heartbeat || p instanceof CommandChanged || p instanceof MsiConfigured) {
             return false;
         }
-        if (p instanceof BarProgrammed) {
-            return !before.dmaReports().isEmpty();
+        if (p instanceof BarProgrammed b) {
+            return !before.dmaReports().isEmpty() && !(staysUndegraded(before, event) && NoOpWrites.sameBar(before, b));
+        }
+        if (p instanceof AcsControlChanged a) {
+            return !(staysUndegraded(before, event) && NoOpWrites.sameAcsCtrl(before, a));
+        }
+        if (p instanceof DmaMappingsReported r) {
+            return !(staysUndegraded(before, event) && NoOpWrites.sameReports(before, r));
         }
         return true;
+    }
+
+    /** Not degraded before, and the event leaves no gap in the sequence (which would degrade the host). */
+    private static boolean staysUndegraded(HostModel before, PciEvent event) {
+        return !before.degraded() && (before.lastSequence() == 0 || event.getSequence() == before.lastSequence() + 1);
     }
 
     /** The live groups under {@code rules}, each in probe order; reuses the state's cache for the host's own rules. */

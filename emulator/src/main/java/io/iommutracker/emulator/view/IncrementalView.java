@@ -107,6 +107,8 @@ final class IncrementalView {
         boolean loser;
         int id = -1;
         GroupView view;
+        /** While a step runs: the members' records when this step made the member list, else null. */
+        Dev[] devs;
 
         LiveKey key() {
             return new LiveKey(min, first);

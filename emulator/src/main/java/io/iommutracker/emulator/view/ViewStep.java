@@ -36,11 +36,9 @@ import io.iommutracker.emulator.view.IncrementalView.LiveKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.function.BiPredicate;
 
 /**
  * One derivation of {@link IncrementalView}: the previous pieces, what changed since (noted on each touched device's
@@ -79,8 +77,9 @@ final class ViewStep {
     private final Topology pt;
     private final KernelGroups k;
     private final KernelGroups pk;
-    private final Map<Long, int[]> busPaths = new HashMap<>();
-    private final Map<List<Region>, List<Region>> regionLists = new HashMap<>();
+    // made on first use: most steps of a small event need neither
+    private Map<Long, int[]> busPaths;
+    private Map<List<Region>, List<Region>> regionLists;
 
     /** Devices copied for this step, with what changed about them (null: removed). */
     private final LongMap<Dev> work = new LongMap<>();
@@ -93,8 +92,10 @@ final class ViewStep {
     /** The buses ({@code Keys.bus}) of devices whose hardware changed, for the P2P hazards that read them. */
     private final LongSet hardwareBuses = new LongSet();
     private final LongSet liveDirty = new LongSet();
-    private final LongMap<List<Long>> arrivals = new LongMap<>();
-    private final Set<Integer> newFacts = new HashSet<>();
+    /** Per live-group anchor: the devices that joined it in this step. */
+    private final LongMap<List<Dev>> arrivals = new LongMap<>();
+    /** Kernel groups whose facts this step made again, ascending. */
+    private final LongSet newFacts = new LongSet();
 
     private LongTrie<KernelGroup> kernel;
     private PTree<Integer, GroupView> kernelViews;
@@ -117,6 +118,13 @@ final class ViewStep {
         this.iova = p.iova;
     }
 
+    private Map<Long, int[]> busPaths() {
+        if (busPaths == null) {
+            busPaths = new HashMap<>();
+        }
+        return busPaths;
+    }
+
     /** The device's record as this step has it: copied and changed, or the previous one; null when gone. */
     private Dev cur(long key) {
         int i = work.indexOf(key);
@@ -125,8 +133,9 @@ final class ViewStep {
 
     /** The device's record for this step (the device is present), copied from the previous one on first touch. */
     private Dev touch(long key) {
-        int i = work.indexOf(key);
-        if (i >= 0) {
+        int n = work.size();
+        int i = work.slot(key);
+        if (i < n) {
             return work.valueAt(i);
         }
         Dev old = p.devs.get(key);
@@ -142,7 +151,7 @@ final class ViewStep {
             d.kernel = k.groupAt(key);
             d.flags = KERNEL;
         }
-        work.put(key, d);
+        work.setValueAt(i, d);
         return d;
     }
 
@@ -161,19 +170,33 @@ final class ViewStep {
         PTree<ProbeKey, DeviceView> order = deviceViews();
         PTree<ProbeKey, Hazards> hz = hazards();
         // the new records, each written once into the trie; what this step noted on them goes
-        long[] keys = new long[work.size()];
-        for (int i = 0; i < keys.length; i++) {
+        int n = work.size();
+        long[] keys = new long[n];
+        long[] packed = new long[n];
+        boolean pack = n < 1 << 16;
+        for (int i = 0; i < n; i++) {
             keys[i] = work.keyAt(i);
+            pack &= keys[i] < 1L << 47;
+            packed[i] = keys[i] << 16 | i;
             Dev d = work.valueAt(i);
             if (d != null) {
                 d.flags = 0;
                 d.was = null;
             }
         }
-        java.util.Arrays.sort(keys);
-        List<Dev> values = new ArrayList<>(keys.length);
-        for (long key : keys) {
-            values.add(work.get(key));
+        List<Dev> values = new ArrayList<>(n);
+        if (pack) {
+            // key and insertion index in one long: sorted together, no lookup per key afterwards
+            java.util.Arrays.sort(packed);
+            for (int i = 0; i < n; i++) {
+                keys[i] = packed[i] >>> 16;
+                values.add(work.valueAt((int) (packed[i] & 0xffff)));
+            }
+        } else {
+            java.util.Arrays.sort(keys);
+            for (long key : keys) {
+                values.add(work.get(key));
+            }
         }
         LongTrie<Dev> devs = p.devs.putAll(keys, values);
         HostView v = assemble(order, hz, lr.order());
@@ -186,9 +209,10 @@ final class ViewStep {
     private void changes() {
         boolean sameBuses = t.sameBridgeIndex(pt);
         hierarchyChanged = !sameBuses;
-        List<Long> changed = new ArrayList<>();
+        LongSet changed = new LongSet();
         t.changedDevices(pt, changed::add);
-        for (long key : changed) {
+        for (int c = 0; c < changed.size(); c++) {
+            long key = changed.at(c);
             Device now = t.deviceAt(key);
             Device was = pt.deviceAt(key);
             if (now == null) {
@@ -211,6 +235,8 @@ final class ViewStep {
             }
             // the bridges above every device below a changed bridge differ, in the old hierarchy or the new
             if (now != null && now.secondary() >= 0) {
+                // room for a few functions per bus the bridge claims: the records are made one by one below
+                work.ensureCapacity(work.size() + 4 * Math.min(64, Math.max(1, now.subordinate() - now.secondary() + 1)));
                 markBelow(t, now, CHAIN, 0);
             }
             // with the same bus->self index the old subtree's devices that remain are the new subtree's
@@ -242,16 +268,17 @@ final class ViewStep {
         if (self == null || !self.bdf().equals(bridge.bdf()) || depth > 256) {
             return;
         }
-        List<Device> bus = topo.onBus(bridge.bdf().domain(), bridge.secondary());
-        for (Device child : bus) {
+        List<Device> bridges = new ArrayList<>(4);
+        topo.forEachOnBus(bridge.bdf().domain(), bridge.secondary(), child -> {
             if (topo == t || t.deviceAt(child.key()) != null) {
                 touch(child.key()).flags |= flag;
             }
-        }
-        for (Device child : bus) {
             if (child.secondary() >= 0) {
-                markBelow(topo, child, flag, depth + 1);
+                bridges.add(child);
             }
+        });
+        for (Device child : bridges) {
+            markBelow(topo, child, flag, depth + 1);
         }
     }
 
@@ -276,10 +303,13 @@ final class ViewStep {
             }
             Dev old = d.was;
             boolean chain = any(d, CHAIN);
-            d.device = t.deviceAt(work.keyAt(i));
+            if (any(d, DEVICE)) {
+                // a device the diff did not name is the same object in both versions
+                d.device = t.deviceAt(work.keyAt(i));
+            }
             // with the same bus->self index every device keeps its chain of bridges, so its place
             if (old == null || (chain && !sameBuses)) {
-                d.pkey = ProbeKey.of(t, d.device, busPaths);
+                d.pkey = ProbeKey.of(t, d.device, busPaths());
                 if (old == null || !d.pkey.equals(old.pkey)) {
                     d.flags |= PKEY;
                 } else {
@@ -292,6 +322,9 @@ final class ViewStep {
                     d.regions = old.regions;
                 } else {
                     // equal lists made in one step are one object: a group's merge then skips repeats by identity
+                    if (regionLists == null) {
+                        regionLists = new HashMap<>();
+                    }
                     List<Region> same = regionLists.putIfAbsent(r, r);
                     d.regions = same == null ? r : same;
                     d.flags |= REGIONS;
@@ -333,12 +366,15 @@ final class ViewStep {
                 }
             });
         }
+        // devices come bus by bus, so neighbours mostly leave and join the same groups: each noted once per run
+        long lastLeft = -1;
+        long lastJoined = -1;
+        List<Dev> joined = null;
         for (int i = 0; i < work.size(); i++) {
             Dev d = work.valueAt(i);
             if (!any(d, DEVICE | CHAIN | CLUSTER)) {
                 continue;
             }
-            long key = work.keyAt(i);
             Dev old = d.was;
             boolean e = Platforms.eligible(m.host(), d.device);
             long a = -1;
@@ -353,17 +389,23 @@ final class ViewStep {
             d.eligible = e;
             d.anchor = a;
             if (old != null && old.eligible && (!e || old.anchor != a)) {
-                liveDirty.add(old.anchor);
+                if (old.anchor != lastLeft) {
+                    lastLeft = old.anchor;
+                    liveDirty.add(old.anchor);
+                }
                 d.flags |= VIEW;
             }
             if (e && (old == null || !old.eligible || old.anchor != a)) {
-                liveDirty.add(a);
-                List<Long> in = arrivals.get(a);
-                if (in == null) {
-                    in = new ArrayList<>();
-                    arrivals.put(a, in);
+                if (a != lastJoined || joined == null) {
+                    lastJoined = a;
+                    liveDirty.add(a);
+                    joined = arrivals.get(a);
+                    if (joined == null) {
+                        joined = new ArrayList<>();
+                        arrivals.put(a, joined);
+                    }
                 }
-                in.add(key);
+                joined.add(d);
                 d.flags |= VIEW;
             }
         }
@@ -385,9 +427,9 @@ final class ViewStep {
     // ------------------------------------------------------------ kernel groups
 
     private void kernelGroups() {
-        Set<Integer> dirty = new TreeSet<>();
+        LongSet dirtySet = new LongSet();
         if (k != pk) {
-            k.changedGroups(pk, id -> dirty.add((int) id));
+            k.changedGroups(pk, dirtySet::add);
         }
         for (int i = 0; i < work.size(); i++) {
             Dev d = work.valueAt(i);
@@ -396,12 +438,17 @@ final class ViewStep {
                 continue;
             }
             if (d != null && d.kernel >= 0) {
-                dirty.add(d.kernel);
+                dirtySet.add(d.kernel);
             }
             if (old != null && old.kernel >= 0) {
-                dirty.add(old.kernel);
+                dirtySet.add(old.kernel);
             }
         }
+        int[] dirty = new int[dirtySet.size()];
+        for (int i = 0; i < dirty.length; i++) {
+            dirty[i] = (int) dirtySet.at(i);
+        }
+        java.util.Arrays.sort(dirty);
         for (int id : dirty) {
             KernelGroup old = kernel.get(id);
             List<Bdf> bdfs = k.members(id);
@@ -450,8 +497,8 @@ final class ViewStep {
                 }
             });
         }
-        for (int id : newFacts) {
-            for (Bdf b : k.members(id)) {
+        for (int f = 0; f < newFacts.size(); f++) {
+            for (Bdf b : k.members((int) newFacts.at(f))) {
                 long key = Keys.device(b);
                 if (t.deviceAt(key) != null) {
                     touch(key).flags |= FACTS;
@@ -494,17 +541,23 @@ final class ViewStep {
         LongSet gone = new LongSet();
         PTree<LiveKey, Live> losers = p.losers;
         LongMap<Live> pending = new LongMap<>();
-        Set<Integer> mins = new HashSet<>();
+        LongSet mins = new LongSet();
+        // the ids whose old winner (the first group with it) is among the groups made again
+        LongSet winnerLeft = new LongSet();
         List<LiveKey> loserEdits = new ArrayList<>();
         // every old place goes before any new one is taken: a new key may be another group's old one
         List<LiveKey> leaving = new ArrayList<>();
-        for (int i = 0; i < liveDirty.size(); i++) {
+        Live[] olds = new Live[liveDirty.size()];
+        for (int i = 0; i < olds.length; i++) {
             Live old = p.live.get(liveDirty.at(i));
+            olds[i] = old;
             if (old != null) {
                 leaving.add(old.key());
                 if (old.loser) {
                     losers = losers.remove(old.key());
                     loserEdits.add(old.key());
+                } else {
+                    winnerLeft.add(old.min);
                 }
                 mins.add(old.min);
             }
@@ -513,27 +566,29 @@ final class ViewStep {
         lorder = lorder.removeAll(leaving);
         for (int j = 0; j < liveDirty.size(); j++) {
             long anchor = liveDirty.at(j);
-            Live old = p.live.get(anchor);
-            List<Long> members = new ArrayList<>();
+            Live old = olds[j];
+            List<Dev> in = arrivals.get(anchor);
+            Dev[] ds = new Dev[(old == null ? 0 : old.members.length) + (in == null ? 0 : in.size())];
+            int n = 0;
             if (old != null) {
                 for (long key : old.members) {
                     Dev d = cur(key);
                     if (d != null && d.eligible && d.anchor == anchor) {
-                        members.add(key);
+                        ds[n++] = d;
                     }
                 }
             }
-            List<Long> in = arrivals.get(anchor);
             if (in != null) {
-                members.addAll(in);
+                for (Dev d : in) {
+                    ds[n++] = d;
+                }
             }
-            if (members.isEmpty()) {
+            if (n == 0) {
                 gone.add(anchor);
                 continue;
             }
-            Dev[] ds = new Dev[members.size()];
-            for (int i = 0; i < ds.length; i++) {
-                ds[i] = cur(members.get(i));
+            if (n < ds.length) {
+                ds = java.util.Arrays.copyOf(ds, n);
             }
             java.util.Arrays.sort(ds, (a, b) -> a.pkey.compareTo(b.pkey));
             Live g = old == null ? new Live() : old.copy();
@@ -547,24 +602,39 @@ final class ViewStep {
                 }
             }
             g.first = ds[0].pkey;
+            g.devs = ds;
             g.loser = g.min == Integer.MAX_VALUE;
             pending.put(anchor, g);
             lorder = lorder.put(g.key(), g);
             mins.add(g.min);
         }
         // who gets the candidate id: the first group visited with it; the others of that id get fresh ones
-        for (int min : mins) {
+        LongMap<List<Live>> madeByMin = winnerLeft.size() == 0 ? null : byMin(pending);
+        for (int mi = 0; mi < mins.size(); mi++) {
+            int min = (int) mins.at(mi);
             if (min == Integer.MAX_VALUE) {
                 continue;
             }
-            List<Live> same = new ArrayList<>();
-            lorder.forEachFrom(new LiveKey(min, null), (key, g) -> {
+            List<Live> same = new ArrayList<>(4);
+            BiPredicate<LiveKey, Live> collect = (key, g) -> {
                 if (key.min() != min) {
                     return false;
                 }
                 same.add(g);
                 return true;
-            });
+            };
+            if (winnerLeft.contains(min)) {
+                // the old winner is being made again, so every other old group with this id was a loser: the groups
+                // with it now are the losers kept (a short scan of a small tree) and the groups made in this step
+                losers.forEachFrom(new LiveKey(min, null), collect);
+                List<Live> made = madeByMin.get(min);
+                if (made != null) {
+                    same.addAll(made);
+                }
+                same.sort((a, b) -> a.first.compareTo(b.first));
+            } else {
+                lorder.forEachFrom(new LiveKey(min, null), collect);
+            }
             for (int i = 0; i < same.size(); i++) {
                 Live g = same.get(i);
                 boolean loser = i > 0;
@@ -633,6 +703,7 @@ final class ViewStep {
                 }
             }
             g.view = old != null && sameMembers && old.id == g.id ? old.view : liveView(g);
+            g.devs = null;
             if (old == null || old.id != g.id) {
                 for (long key : g.members) {
                     touch(key).flags |= VIEW;
@@ -661,11 +732,25 @@ final class ViewStep {
         return new LiveResult(byAnchor, lorder, losers);
     }
 
+    private static LongMap<List<Live>> byMin(LongMap<Live> groups) {
+        LongMap<List<Live>> out = new LongMap<>();
+        for (int i = 0; i < groups.size(); i++) {
+            Live g = groups.valueAt(i);
+            List<Live> same = out.get(g.min);
+            if (same == null) {
+                same = new ArrayList<>(2);
+                out.put(g.min, same);
+            }
+            same.add(g);
+        }
+        return out;
+    }
+
     private GroupView liveView(Live g) {
         List<String> names = new ArrayList<>(g.members.length);
         List<List<Region>> rs = new ArrayList<>(g.members.length);
-        for (long key : g.members) {
-            Dev d = cur(key);
+        for (int i = 0; i < g.members.length; i++) {
+            Dev d = g.devs != null ? g.devs[i] : cur(g.members[i]);
             names.add(d.name);
             rs.add(d.regions);
         }
@@ -686,23 +771,35 @@ final class ViewStep {
                 out = out.remove(d.was.pkey);
             }
         }
-        List<Dev> changedViews = new ArrayList<>();
+        List<Dev> changedViews = new ArrayList<>(work.size());
+        // devices of one group come one after another: the last group's id is the next device's, mostly
+        long lastAnchor = -1;
+        Integer lastId = null;
         for (int i = 0; i < work.size(); i++) {
             Dev d = work.valueAt(i);
             if (!any(d, VIEW | OWNER | KERNEL | PKEY)) {
                 continue;
             }
             Dev old = d.was;
-            Integer lg = d.eligible ? liveNow.get(d.anchor).id : null;
+            Integer lg = null;
+            if (d.eligible) {
+                if (d.anchor != lastAnchor) {
+                    lastAnchor = d.anchor;
+                    lastId = liveNow.get(d.anchor).id;
+                }
+                lg = lastId;
+            }
             DeviceView ov = old == null ? null : old.view;
-            if (ov != null && d.verdicts == old.verdicts && java.util.Objects.equals(lg, ov.getLiveGroup())
-                    && java.util.Objects.equals(d.kernel < 0 ? null : d.kernel, ov.getKernelGroup())
+            boolean sameIds = ov != null && java.util.Objects.equals(lg, ov.getLiveGroup())
+                    && java.util.Objects.equals(d.kernel < 0 ? null : d.kernel, ov.getKernelGroup());
+            if (sameIds && d.verdicts == old.verdicts
                     && (d.device == old.device || OwnershipChange.sameOwner(old.device, d.device))) {
                 // what a device view reads is as it was: no record to make and compare
                 d.view = ov;
             } else {
                 DeviceView dv = HostViewBuilder.deviceView(d.device, d.name, d.kernel, lg, d.verdicts);
-                d.view = ov != null && dv.equals(ov) ? ov : dv;
+                // a view showing other group ids differs: the record-wide comparison is for the other fields
+                d.view = sameIds && dv.equals(ov) ? ov : dv;
             }
             if (old == null || any(d, PKEY)) {
                 out = out.put(d.pkey, d.view);
@@ -746,7 +843,7 @@ final class ViewStep {
             for (Topology topo : List.of(t, pt)) {
                 ProbeKey prefix;
                 try {
-                    prefix = ProbeKey.bus(topo, domain, b, topo == t ? busPaths : new HashMap<>());
+                    prefix = ProbeKey.bus(topo, domain, b, topo == t ? busPaths() : new HashMap<>());
                 } catch (ProbeKey.Unrooted e) {
                     continue;
                 }

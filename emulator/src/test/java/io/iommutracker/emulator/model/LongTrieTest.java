@@ -76,4 +76,45 @@ class LongTrieTest {
         assertThat(t.get(-1)).isNull();
         assertThat(t.range(5, 1L << 40)).containsExactlyElementsOf(ref.subMap(5L, true, 1L << 40, true).values());
     }
+
+    /** Ranges of every width, narrow ones (a bus: one aligned block of 256) most of all, and ranges past either end. */
+    @Test
+    void rangeAnswersAsTheSortedMapDoesForNarrowAndWideRanges() {
+        Random r = new Random(21);
+        TreeMap<Long, Integer> ref = new TreeMap<>();
+        LongTrie<Integer> t = LongTrie.empty();
+        for (int i = 0; i < 3000; i++) {
+            long k = Keys.device(r.nextInt(3), r.nextInt(256), r.nextInt(8) * (r.nextBoolean() ? 1 : 8));
+            ref.put(k, i);
+            t = t.put(k, i);
+        }
+        for (int i = 0; i < 3000; i++) {
+            long lo;
+            long hi;
+            switch (i % 4) {
+                case 0 -> {
+                    lo = Keys.device(r.nextInt(4), r.nextInt(256), 0);
+                    hi = lo + 0xff;
+                }
+                case 1 -> {
+                    lo = r.nextInt(3 << 16);
+                    hi = lo + r.nextInt(40);
+                }
+                case 2 -> {
+                    lo = r.nextInt(4 << 16) - 100;
+                    hi = lo + r.nextInt(1 << 17);
+                }
+                default -> {
+                    lo = r.nextInt(1 << 18);
+                    hi = lo + (1L << (20 + r.nextInt(20)));
+                }
+            }
+            assertThat(t.range(lo, hi)).as("[%d, %d]", lo, hi)
+                    .containsExactlyElementsOf(lo > hi ? java.util.List.of() : ref.subMap(lo, true, hi, true).values());
+            java.util.List<Integer> visited = new java.util.ArrayList<>();
+            t.forEachInRange(lo, hi, visited::add);
+            assertThat(visited).isEqualTo(t.range(lo, hi));
+        }
+        assertThat(t.range(10, 5)).isEmpty();
+    }
 }

@@ -147,4 +147,36 @@ class PTreeTest {
             }
         }
     }
+
+    /** values(): indexed reads answer as the sorted map's values, before and after the list copies itself. */
+    @Test
+    void indexedReadsOfTheValuesListAnswerAsTheMapThroughoutItsCopy() {
+        Random rnd = new Random(9);
+        for (int size : new int[] {0, 1, 2, 15, 16, 17, 300, 5000}) {
+            PTree<Integer, Integer> tree = PTree.empty(CMP);
+            TreeMap<Integer, Integer> ref = new TreeMap<>();
+            while (ref.size() < size) {
+                int k = rnd.nextInt(1_000_000);
+                tree = tree.put(k, k * 3);
+                ref.put(k, k * 3);
+            }
+            List<Integer> expected = new ArrayList<>(ref.values());
+            List<String> view = tree.values(v -> "v" + v);
+            // random reads first (most of them before any copy), then every index in order, twice
+            for (int i = 0; i < 3 * size; i++) {
+                int at = rnd.nextInt(size);
+                assertThat(view.get(at)).isEqualTo("v" + expected.get(at));
+            }
+            for (int pass = 0; pass < 2; pass++) {
+                for (int i = 0; i < size; i++) {
+                    assertThat(view.get(i)).isEqualTo("v" + expected.get(i));
+                }
+            }
+            assertThat(view).hasSize(size);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> view.get(size))
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> view.get(-1))
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
 }
