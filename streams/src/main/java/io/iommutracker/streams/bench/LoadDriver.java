@@ -58,7 +58,8 @@ public final class LoadDriver {
      * @param bootstrap   a broker to use, or null to start an embedded one under {@code workDir}
      * @param events      preloaded events for the throughput phase
      * @param warmup      share of them processed before the clock starts
-     * @param latencyRun  how long each latency phase produces
+     * @param latencyRun  how long each latency phase is measured, after {@code -Dbench.latencyWarmupSeconds} (default 5)
+     *                    at the same rate that are not
      */
     public record Options(String bootstrap, Path workDir, int hosts, int events, double warmup, Duration latencyRun,
                           String guarantee) {
@@ -351,6 +352,7 @@ public final class LoadDriver {
         cp.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID());
         List<Long> samples = Collections.synchronizedList(new ArrayList<>());
         Map<String, List<Long>> byLabel = new TreeMap<>();
+        Map<Long, List<Long>> bySecond = new TreeMap<>();
         LoadDriverWrites before = null;
         long inputBefore = 0;
         LoadDriverWrites written = null;
@@ -372,16 +374,17 @@ public final class LoadDriver {
             consumer.assign(parts);
             consumer.seekToEnd(parts);
             parts.forEach(consumer::position);
-            before = LoadDriverWrites.snapshot(admin);
-            inputBefore = offsets(null);
-            cpuBefore = clientCpuNanos(appId);
-            long streamCpuBefore = streamThreadCpuNanos(appId);
-            long wallBefore = System.nanoTime();
+            // the first seconds at the new rate are not measured: a fresh instance rebuilds its working copies and memos
+            // from the stores and compiles the real-time paths (the per-second maxima below show it)
+            long warmupNanos = Duration.ofSeconds(Long.getLong("bench.latencyWarmupSeconds", 5)).toNanos();
+            long streamCpuBefore = 0;
+            long wallBefore = 0;
+            boolean measuring = false;
             Thread producer = new Thread(() -> {
                 try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(FleetSimulator.producerProperties(client))) {
                     long interval = (long) (1e9 / rate);
                     long due = System.nanoTime();
-                    long stop = due + options.latencyRun().toNanos();
+                    long stop = due + warmupNanos + options.latencyRun().toNanos();
                     while (System.nanoTime() < stop) {
                         LockSupport.parkNanos(due - System.nanoTime());
                         p.send(FleetSimulator.toProducerRecord(sim.next(System.currentTimeMillis())));
@@ -389,13 +392,25 @@ public final class LoadDriver {
                     }
                 }
             }, "bench-producer");
+            long phaseStart = System.nanoTime();
             producer.start();
             long drainUntil = Long.MAX_VALUE;
             while (System.currentTimeMillis() < drainUntil) {
+                if (!measuring && System.nanoTime() - phaseStart >= warmupNanos) {
+                    measuring = true;
+                    before = LoadDriverWrites.snapshot(admin);
+                    inputBefore = offsets(null);
+                    cpuBefore = clientCpuNanos(appId);
+                    streamCpuBefore = streamThreadCpuNanos(appId);
+                    wallBefore = System.nanoTime();
+                }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
                     long ms = System.currentTimeMillis() - eventTime.applyAsLong(r);
-                    samples.add(ms);
-                    byLabel.computeIfAbsent(label.apply(r), k -> new ArrayList<>()).add(ms);
+                    if (measuring) {
+                        samples.add(ms);
+                        byLabel.computeIfAbsent(label.apply(r), k -> new ArrayList<>()).add(ms);
+                    }
+                    bySecond.computeIfAbsent((System.nanoTime() - phaseStart) / 1_000_000_000L, k -> new ArrayList<>()).add(ms);
                 }
                 if (!producer.isAlive() && drainUntil == Long.MAX_VALUE) {
                     drainUntil = System.currentTimeMillis() + 2000;
@@ -411,6 +426,10 @@ public final class LoadDriver {
         } finally {
             leave(streams);
         }
+        // when the tail happened: a start-up transient, or spread over the run
+        StringBuilder seconds = new StringBuilder();
+        bySecond.forEach((sec, v) -> seconds.append(' ').append(sec).append("s:").append(Collections.max(v)));
+        log.info("{} latency max per second of the phase, warm-up included (ms):{}", appId, seconds);
         // which kinds of output make the tail
         byLabel.forEach((k, v) -> {
             Latency l = percentiles(v);
