@@ -4,6 +4,7 @@ import io.iommutracker.avro.DeviceView;
 import io.iommutracker.avro.GroupView;
 import io.iommutracker.avro.HostView;
 import io.iommutracker.avro.P2pHazard;
+import io.iommutracker.streams.topology.GroupIds;
 import io.iommutracker.streams.topology.HostFacts;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -335,17 +336,11 @@ final class ViewConditions {
         if (before == null) {
             return out;
         }
-        if (ascending(before) && ascending(now)) {
-            // both lists in id order (as the emulator lists groups): one merge walk, no map
-            int i = 0;
+        int[] partners = GroupIds.partners(now, before);
+        if (partners != null) {
             for (int j = 0; j < now.length; j++) {
-                GroupView g = now[j];
-                int id = g.getId();
-                while (i < before.length && before[i].getId() < id) {
-                    i++;
-                }
-                if (i < before.length && before[i] == g) {
-                    out[j] = i;
+                if (partners[j] >= 0 && before[partners[j]] == now[j]) {
+                    out[j] = partners[j];
                 }
             }
             return out;
@@ -369,16 +364,6 @@ final class ViewConditions {
             }
         }
         return out;
-    }
-
-    /** Whether the group ids strictly increase along the list. */
-    private static boolean ascending(GroupView[] groups) {
-        for (int i = 1; i < groups.length; i++) {
-            if (groups[i - 1].getId() >= groups[i].getId()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**

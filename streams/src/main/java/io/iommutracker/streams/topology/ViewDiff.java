@@ -96,15 +96,12 @@ public final class ViewDiff {
     static List<GroupView> changed(List<GroupView> side, List<GroupView> other) {
         GroupView[] sides = side.toArray(new GroupView[0]);
         GroupView[] others = other.toArray(new GroupView[0]);
-        if (ascending(sides) && ascending(others)) {
-            // both in id order, as the emulator lists groups: one merge walk instead of a map of the other side
+        int[] partners = GroupIds.partners(sides, others);
+        if (partners != null) {
             List<GroupView> out = new ArrayList<>();
-            int i = 0;
-            for (GroupView g : sides) {
-                while (i < others.length && others[i].getId() < g.getId()) {
-                    i++;
-                }
-                GroupView twin = i < others.length && others[i].getId() == g.getId() ? others[i] : null;
+            for (int j = 0; j < sides.length; j++) {
+                GroupView g = sides[j];
+                GroupView twin = partners[j] < 0 ? null : others[partners[j]];
                 if (twin != g && !g.equals(twin)) {
                     out.add(g);
                 }
@@ -123,16 +120,6 @@ public final class ViewDiff {
             }
         }
         return out;
-    }
-
-    /** Whether the group ids strictly increase along the array. */
-    private static boolean ascending(GroupView[] groups) {
-        for (int i = 1; i < groups.length; i++) {
-            if (groups[i - 1].getId() >= groups[i].getId()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private record Ctx(String host, long seq, Instant at, List<IommuChange> out) {
