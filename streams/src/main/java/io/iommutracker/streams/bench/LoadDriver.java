@@ -64,7 +64,7 @@ public final class LoadDriver {
     public record Options(String bootstrap, Path workDir, int hosts, int events, double warmup, Duration latencyRun,
                           String guarantee) {
         public static Options defaults() {
-            return new Options(null, Path.of("target", "bench"), 200, 40_000, 0.2, Duration.ofSeconds(20), "exactly_once_v2");
+            return new Options(null, Path.of("target", "bench"), 200, 100_000, 0.2, Duration.ofSeconds(20), "exactly_once_v2");
         }
     }
 
@@ -75,15 +75,16 @@ public final class LoadDriver {
      * event times are milliseconds apart, hardly ever triggers: this is the cost the latency phase runs at).
      */
     public record Latency(int samples, double p50, double p99, long events, LoadDriverWrites writes,
-                          double cpuMicrosPerEvent) {
+                          double cpuMicrosPerEvent, double jitShare) {
     }
 
     /**
      * One topology's throughput phase: events/s (wall clock) and the CPU time its client threads (stream thread, producer
-     * and consumer I/O threads; not the broker) spent per event, which other processes on the machine do not inflate.
+     * and consumer I/O threads; not the broker) spent per event, which other processes on the machine do not inflate;
+     * {@code jitShare}: the JIT compilers' time during the timed part, as a share of one core (see {@link JitSettle}).
      */
     public record Rate(double eventsPerSecond, double cpuMicrosPerEvent, String appId, long events,
-                       LoadDriverWrites writes, double allocatedBytesPerEvent) {
+                       LoadDriverWrites writes, double allocatedBytesPerEvent, double jitShare) {
     }
 
     /**
@@ -116,6 +117,9 @@ public final class LoadDriver {
                     tracker.cpuMicrosPerEvent(), passthrough.cpuMicrosPerEvent(), cpuRatio());
             out.printf("client heap allocation per event  tracker %.0f B | passthrough %.0f B%n",
                     tracker.allocatedBytesPerEvent(), passthrough.allocatedBytesPerEvent());
+            out.printf("JIT compilers during the timed phases (share of one core)  tracker %.0f%% | passthrough %.0f%%"
+                            + " | tracker latency %.0f%% | passthrough latency %.0f%%%n", 100 * tracker.jitShare(),
+                    100 * passthrough.jitShare(), 100 * trackerAlertLatency.jitShare(), 100 * passthroughLatency.jitShare());
             out.printf("latency at %.0f events/s  tracker event->alert p50 %.0f ms p99 %.0f ms (%d alerts; goal p99 <= 200 ms)"
                             + " | passthrough p50 %.0f ms p99 %.0f ms (%d records)%n", latencyRate,
                     trackerAlertLatency.p50(), trackerAlertLatency.p99(), trackerAlertLatency.samples(),
@@ -191,13 +195,28 @@ public final class LoadDriver {
             String warmId = "bench-tracker-warmup-" + UUID.randomUUID();
             throughput(TrackerTopology.buildTopology(config(warmId)), warmId, start, end);
         }
+        JitSettle.await("the passthrough's timed run");
         Rate pass = throughput(PassthroughTopology.buildTopology(), passId, start, end);
+        JitSettle.await("the tracker's timed run");
         Rate track = throughput(TrackerTopology.buildTopology(config(trackId)), trackId, start, end);
 
         double rate = Math.max(10, track.eventsPerSecond() / 2);
-        Latency trackerLatency = trackerLatency(trackId, sim, rate);
+        // an untimed real-time run of each first: the latency phase runs code the preloaded backlog hardly does (the
+        // per-resolution flush of each host's checkpoint and view, small polls and commits), and the JIT compiled it
+        // during the measured seconds otherwise (the compilers took 60-100% of a core in the tracker's latency phase)
+        Duration warmRun = Duration.ofSeconds(Long.getLong("bench.latencyWarmupRunSeconds", 10));
+        if (!warmRun.isZero()) {
+            log.info("untimed real-time runs of {} s at {} events/s (-Dbench.latencyWarmupRunSeconds)", warmRun.toSeconds(),
+                    String.format("%.0f", rate));
+            trackerLatency(trackId, sim, rate, warmRun);
+            latency(PassthroughTopology.buildTopology(), passId, PassthroughTopology.OUTPUT, sim, rate,
+                    ConsumerRecord::timestamp, r -> "record", warmRun);
+        }
+        JitSettle.await("the tracker's latency phase");
+        Latency trackerLatency = trackerLatency(trackId, sim, rate, options.latencyRun());
+        JitSettle.await("the passthrough's latency phase");
         Latency passLatency = latency(PassthroughTopology.buildTopology(), passId, PassthroughTopology.OUTPUT, sim, rate,
-                ConsumerRecord::timestamp, r -> "record");
+                ConsumerRecord::timestamp, r -> "record", options.latencyRun());
         Map<Double, Latency> sweep = new TreeMap<>();
         for (String share : System.getProperty("bench.latencyShares", "").split(",")) {
             if (!share.isBlank()) {
@@ -205,14 +224,15 @@ public final class LoadDriver {
                 if (!(x > 0 && x <= 1)) {
                     throw new IllegalArgumentException("bench.latencyShares: each share must be in (0, 1], got " + share);
                 }
-                sweep.put(x, trackerLatency(trackId, sim, Math.max(10, track.eventsPerSecond() * x)));
+                JitSettle.await("the tracker's latency phase at " + share.trim());
+                sweep.put(x, trackerLatency(trackId, sim, Math.max(10, track.eventsPerSecond() * x), options.latencyRun()));
             }
         }
         return new Figures(track, pass, rate, trackerLatency, passLatency, sweep);
     }
 
     /** The tracker's event→alert latency at {@code rate}: an alert's own time is the event time of what raised it. */
-    private Latency trackerLatency(String trackId, FleetSimulator sim, double rate) throws Exception {
+    private Latency trackerLatency(String trackId, FleetSimulator sim, double rate, Duration run) throws Exception {
         return latency(TrackerTopology.buildTopology(config(trackId)), trackId, Topics.ALERTS.name(), sim, rate,
                 r -> {
                     Alert a = Topics.ALERTS.valueSerde().deserializer().deserialize(r.topic(), r.value());
@@ -220,7 +240,7 @@ public final class LoadDriver {
                 }, r -> {
                     Alert a = Topics.ALERTS.valueSerde().deserializer().deserialize(r.topic(), r.value());
                     return a.getKind() + "/" + a.getStatus();
-                });
+                }, run);
     }
 
     private TrackerConfig config(String appId) {
@@ -273,6 +293,8 @@ public final class LoadDriver {
             long c0 = 0;
             long cpu0 = 0;
             long alloc0 = 0;
+            long jit0 = 0;
+            long stream0 = 0;
             while (true) {
                 long c = offsets(appId);
                 long now = System.nanoTime();
@@ -281,6 +303,8 @@ public final class LoadDriver {
                     c0 = c;
                     cpu0 = clientCpuNanos(appId);
                     alloc0 = clientAllocatedBytes(appId);
+                    jit0 = JitSettle.compileMillis();
+                    stream0 = streamThreadCpuNanos(appId);
                 }
                 if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
                     throw new IllegalStateException(appId + " stopped: " + streams.state());
@@ -290,10 +314,14 @@ public final class LoadDriver {
                     long events = Math.max(1, c - c0);
                     double cpu = (clientCpuNanos(appId) - cpu0) / 1e3 / events;
                     double alloc = (clientAllocatedBytes(appId) - alloc0) / (double) events;
+                    double jit = JitSettle.share(jit0, now - t0);
+                    log.info("{} throughput phase: stream thread on CPU {}% of the wall time", appId,
+                            String.format("%.0f", 100.0 * (streamThreadCpuNanos(appId) - stream0) / (now - t0)));
+                    logLoopMetrics(appId, streams);
                     // the broker's appends may trail the committed offsets by a moment: let them land
                     Thread.sleep(500);
                     return new Rate(events / Math.max(secs, 1e-3), cpu, appId, end - start,
-                            LoadDriverWrites.snapshot(admin).since(before), alloc);
+                            LoadDriverWrites.snapshot(admin).since(before), alloc, jit);
                 }
                 Thread.sleep(50);
             }
@@ -345,7 +373,7 @@ public final class LoadDriver {
 
     private Latency latency(Topology topology, String appId, String outputTopic, FleetSimulator sim, double rate,
                             ToLongFunction<ConsumerRecord<byte[], byte[]>> eventTime,
-                            Function<ConsumerRecord<byte[], byte[]>, String> label) throws Exception {
+                            Function<ConsumerRecord<byte[], byte[]>, String> label, Duration run) throws Exception {
         Properties cp = new Properties();
         cp.putAll(client);
         cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -359,6 +387,7 @@ public final class LoadDriver {
         long events = 0;
         long cpuBefore = 0;
         double cpu = Double.NaN;
+        double jit = Double.NaN;
         KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId));
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             streams.start();
@@ -379,12 +408,13 @@ public final class LoadDriver {
             long warmupNanos = Duration.ofSeconds(Long.getLong("bench.latencyWarmupSeconds", 5)).toNanos();
             long streamCpuBefore = 0;
             long wallBefore = 0;
+            long jitBefore = 0;
             boolean measuring = false;
             Thread producer = new Thread(() -> {
                 try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(FleetSimulator.producerProperties(client))) {
                     long interval = (long) (1e9 / rate);
                     long due = System.nanoTime();
-                    long stop = due + warmupNanos + options.latencyRun().toNanos();
+                    long stop = due + warmupNanos + run.toNanos();
                     while (System.nanoTime() < stop) {
                         LockSupport.parkNanos(due - System.nanoTime());
                         p.send(FleetSimulator.toProducerRecord(sim.next(System.currentTimeMillis())));
@@ -403,6 +433,7 @@ public final class LoadDriver {
                     cpuBefore = clientCpuNanos(appId);
                     streamCpuBefore = streamThreadCpuNanos(appId);
                     wallBefore = System.nanoTime();
+                    jitBefore = JitSettle.compileMillis();
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
                     long ms = System.currentTimeMillis() - eventTime.applyAsLong(r);
@@ -419,6 +450,7 @@ public final class LoadDriver {
             written = LoadDriverWrites.snapshot(admin).since(before);
             events = offsets(null) - inputBefore;
             cpu = (clientCpuNanos(appId) - cpuBefore) / 1e3 / Math.max(1, events);
+            jit = JitSettle.share(jitBefore, System.nanoTime() - wallBefore);
             // how busy the stream thread was: near 100% its queue, not the commit interval, sets the latency
             log.info("{} latency phase: stream thread on CPU {}% of the wall time", appId,
                     String.format("%.0f", 100.0 * (streamThreadCpuNanos(appId) - streamCpuBefore) / (System.nanoTime() - wallBefore)));
@@ -437,7 +469,7 @@ public final class LoadDriver {
                     Collections.max(v));
         });
         Latency l = percentiles(samples);
-        return new Latency(l.samples(), l.p50(), l.p99(), events, written, cpu);
+        return new Latency(l.samples(), l.p50(), l.p99(), events, written, cpu, jit);
     }
 
     /** Stream-thread loop metrics that break an end-to-end latency down: where the thread's time went, commit cost. */
@@ -460,12 +492,12 @@ public final class LoadDriver {
 
     private static Latency percentiles(List<Long> samples) {
         if (samples.isEmpty()) {
-            return new Latency(0, Double.NaN, Double.NaN, 0, null, Double.NaN);
+            return new Latency(0, Double.NaN, Double.NaN, 0, null, Double.NaN, Double.NaN);
         }
         List<Long> sorted = new ArrayList<>(samples);
         Collections.sort(sorted);
         return new Latency(sorted.size(), sorted.get((int) (0.5 * (sorted.size() - 1))),
-                sorted.get((int) (0.99 * (sorted.size() - 1))), 0, null, Double.NaN);
+                sorted.get((int) (0.99 * (sorted.size() - 1))), 0, null, Double.NaN, Double.NaN);
     }
 
     /** The sum of committed offsets of a group on the telemetry topic, or its end offsets when {@code group} is null. */
