@@ -53,6 +53,19 @@ class TrackerOptionsTest {
     }
 
     @Test
+    void shouldCommitAtTheAskedIntervalAndRefuseZero() {
+        assertThat(config().streamsConfig().getProperty("commit.interval.ms")).isNull();
+        assertThat(config("--commit-interval", "50ms").streamsConfig().getProperty("commit.interval.ms")).isEqualTo("50");
+        assertThat(config("--commit-interval", "2s").streamsConfig().getProperty("commit.interval.ms")).isEqualTo("2000");
+        assertThatThrownBy(() -> config("--commit-interval", "0ms"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--commit-interval 0ms: must be positive");
+        assertThatThrownBy(() -> config("--commit-interval", "fast"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--commit-interval fast");
+    }
+
+    @Test
     void shouldRunTheAskedNumberOfStreamThreadsAndRefuseNone() {
         assertThat(config().streamsConfig().getProperty("num.stream.threads")).isEqualTo("1");
         assertThat(config("--stream-threads", "4").streamsConfig().getProperty("num.stream.threads")).isEqualTo("4");
