@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * each (JIT warm-up: {@code -Dbench.trackerWarmups=N} untimed tracker runs, default 2) and, for each, a warm-up share
  * of the events,
  * and (2) event→output latency (p50/p99) at half the tracker's measured maximum rate: event→alert for the tracker,
- * event→record for the passthrough. Goals: tracker ≥ 0.8 × passthrough; tracker p99 ≤ 200 ms.
+ * event→record for the passthrough, each after an untimed real-time run at that rate. Every timed phase starts once
+ * the JIT's compile queue has drained, and reports the compilers' share of a core while it ran ({@link JitSettle}).
+ * Goals: tracker ≥ 0.8 × passthrough; tracker p99 ≤ 200 ms.
  */
 public final class LoadDriver {
 
