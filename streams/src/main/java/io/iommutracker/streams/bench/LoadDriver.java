@@ -149,6 +149,12 @@ public final class LoadDriver {
 
     private final Options options;
     private final Properties client = new Properties();
+    /**
+     * Partitions of every topic the run creates ({@code -Dbench.partitions}, default the tracker's 8): a transaction
+     * touches each output and changelog partition its commit interval wrote to, so this sets the broker's work per
+     * commit (batches, then transaction markers).
+     */
+    private final int partitions = Integer.getInteger("bench.partitions", Topics.DEFAULT_PARTITIONS);
     private Admin admin;
 
     private LoadDriver(Options options, String bootstrap) {
@@ -177,8 +183,12 @@ public final class LoadDriver {
     }
 
     private Figures measure() throws Exception {
-        List<TopicSetup.Spec> specs = new ArrayList<>(TrackerApp.topicSpecs());
-        specs.add(new TopicSetup.Spec(PassthroughTopology.OUTPUT, Topics.DEFAULT_PARTITIONS, Map.of()));
+        if (partitions < 1) {
+            throw new IllegalArgumentException("bench.partitions: must be at least 1, got " + partitions);
+        }
+        List<TopicSetup.Spec> specs = new ArrayList<>();
+        TrackerApp.topicSpecs().forEach(t -> specs.add(new TopicSetup.Spec(t.name(), partitions, t.config())));
+        specs.add(new TopicSetup.Spec(PassthroughTopology.OUTPUT, partitions, Map.of()));
         TopicSetup.ensure(client, specs, (short) 1);
         FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(options.hosts()));
         long start = offsets(null);
@@ -206,7 +216,7 @@ public final class LoadDriver {
         // an untimed real-time run of each first: the latency phase runs code the preloaded backlog hardly does (the
         // per-resolution flush of each host's checkpoint and view, small polls and commits), and the JIT compiled it
         // during the measured seconds otherwise (the compilers took 60-100% of a core in the tracker's latency phase)
-        Duration warmRun = Duration.ofSeconds(Long.getLong("bench.latencyWarmupRunSeconds", 10));
+        Duration warmRun = Duration.ofSeconds(Long.getLong("bench.latencyWarmupRunSeconds", 30));
         if (!warmRun.isZero()) {
             log.info("untimed real-time runs of {} s at {} events/s (-Dbench.latencyWarmupRunSeconds)", warmRun.toSeconds(),
                     String.format("%.0f", rate));
@@ -507,7 +517,7 @@ public final class LoadDriver {
         {
             if (group == null) {
                 Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
-                for (int p = 0; p < Topics.TELEMETRY.partitions(); p++) {
+                for (int p = 0; p < partitions; p++) {
                     ask.put(new TopicPartition(Topics.TELEMETRY.name(), p), OffsetSpec.latest());
                 }
                 return admin.listOffsets(ask).all().get().values().stream().mapToLong(i -> i.offset()).sum();
