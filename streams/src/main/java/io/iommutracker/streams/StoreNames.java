@@ -12,9 +12,8 @@ package io.iommutracker.streams;
  *       (resolved ones are kept until compaction-like cleanup);</li>
  *   <li>{@link #HOST_STATE}: {@code KeyValueStore<String hostId, byte[]>}, the host's checkpoint
  *       ({@code HostRecord}: the emulator's {@code HostState.toBytes()} plus sequencing metadata), written together
- *       with its {@link #HOST_VIEWS} entry, so the two agree;</li>
- *   <li>{@link #HOST_TAIL}: {@code KeyValueStore<String hostId#slot, byte[]>}, the events since that checkpoint,
- *       one entry per event ({@code HostTail}); internal to the topology.</li>
+ *       with its {@link #HOST_VIEWS} entry, so the two agree. The events since are read back from the input topic
+ *       when a task starts (the checkpoint has the offset of the last one in it), so no store keeps them.</li>
  * </ul>
  */
 public final class StoreNames {
@@ -23,7 +22,6 @@ public final class StoreNames {
     }
 
     public static final String HOST_STATE = "host-state";
-    public static final String HOST_TAIL = "host-tail";
     public static final String HOST_VIEWS = "host-views";
     public static final String HOST_VIEW_HISTORY = "host-view-history";
     public static final String ALERTS = "alerts";

@@ -40,8 +40,9 @@ import org.apache.kafka.streams.StreamsConfig;
  *                               one: as-of reads are exact to this resolution, and the latest view lags the events by
  *                               about this much at most. Changes and alerts are not affected (every event). Zero
  *                               writes them on every event. Default 1 s
- * @param hostCache              deserialised hosts kept in memory per task; a host not kept is rebuilt from its
- *                               checkpoint and the events since on its next event. Default 4096
+ * @param hostCache              deserialised hosts kept in memory per task, besides those with events since their
+ *                               checkpoint (never evicted); a host not kept is rebuilt from its checkpoint on its next
+ *                               event. Default 4096
  * @param topicReplicationFactor replication factor of the topics the app creates (and of its internal topics); default 1
  * @param extra                  further Kafka client / Streams properties (e.g. security settings), applied last
  */
@@ -174,8 +175,8 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
         }
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-        // the record cache folds a host's tail appends into one changelog write per commit: room for every hot host's
-        // tail and checkpoint (the 10 MB default evicts, i.e. writes, early with a few hundred large hosts)
+        // the record cache folds a host's checkpoint, view and alert updates of one commit interval into one changelog
+        // write: room for every hot host's (the 10 MB default evicts, i.e. writes, early with a few hundred large hosts)
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(64L * 1024 * 1024));
         p.putAll(extra);
         return p;

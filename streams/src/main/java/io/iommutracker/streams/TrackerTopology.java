@@ -7,6 +7,7 @@ import io.iommutracker.streams.engine.EmulatorEngine;
 import io.iommutracker.streams.engine.HostEngine;
 import io.iommutracker.streams.topology.EncodeOnce;
 import io.iommutracker.streams.topology.HostProcessorSupplier;
+import io.iommutracker.streams.topology.KafkaInputLog;
 import io.iommutracker.streams.topology.Sinks;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -36,14 +37,12 @@ public final class TrackerTopology {
         t.addSource(Sinks.SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 Topics.TELEMETRY.name());
         t.addProcessor(Sinks.PROCESSOR, new HostProcessorSupplier(engine, config.silentTimeout(),
-                config.viewResolution(), config.hostCache()), Sinks.SOURCE);
+                config.viewResolution(), config.hostCache(), KafkaInputLog.INSTANCE), Sinks.SOURCE);
         // Record caches on the key-value stores: the several updates a hot host gets within one commit interval reach
-        // RocksDB and the changelog as one write (the tail's entries are written once each, so it gains little there).
+        // RocksDB and the changelog as one write.
         // (Versioned stores have no cache:
         // every history version is logged, hence at most one per host and view resolution.)
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_STATE),
-                Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), Sinks.PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_TAIL),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), Sinks.PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_VIEWS),
                 Serdes.String(), views).withCachingEnabled(), Sinks.PROCESSOR);

@@ -19,6 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,16 +44,20 @@ import org.slf4j.LoggerFactory;
  * changes and the alert lifecycle records that follow (per event) and the view (per host, at most about once per view
  * resolution). Changes and alerts are timestamped with event time (observedAt), so a replay emits the same records.
  *
- * <p><b>State layout.</b> A host is a checkpoint in {@code HOST_STATE} ({@link HostRecord}: the emulator's bytes and the
- * header) plus a tail in {@code HOST_TAIL} ({@link HostTail}: one entry per event consumed since, its raw bytes with the
- * header after it, under the host and the event's slot in the tail). Per event the processor writes that one entry, an
- * O(event) write whose bytes reach the changelog once; it writes a checkpoint, the latest view
- * ({@code HOST_VIEWS}, {@code HOST_VIEW_HISTORY}, {@code iommu.host.views}) and starts a new tail (slot 0 again, the old
- * slots left to be overwritten) when the host's last checkpoint is a view resolution old in event time, when the tail is
- * full, or on the wall-clock punctuation that flushes every host with a tail. Checkpoint and latest view are therefore
- * written together and agree with each other; the working copy in memory ({@link Live}) is ahead of them by the tail. A
- * host not in memory (restart, rebalance, eviction) is rebuilt from checkpoint + the slots that chain from it; at
- * start-up every host whose first slot chains is rebuilt and flushed, so a crash cannot leave a latest view unpublished.
+ * <p><b>State layout.</b> A host is a checkpoint in {@code HOST_STATE} ({@link HostRecord}: the emulator's bytes, the
+ * header and the input offset of the last record folded in) plus the events consumed since, which are nowhere but in
+ * the input topic: per event the processor writes nothing to its stores but the alerts it changes. It writes a
+ * checkpoint and the latest view ({@code HOST_VIEWS}, {@code HOST_VIEW_HISTORY}, {@code iommu.host.views}) when the
+ * host's last checkpoint is a view resolution old in event time, when {@link #PENDING_EVENTS} events or
+ * {@link #PENDING_BYTES} bytes wait, or on the wall-clock punctuation that flushes every pending host. Checkpoint and
+ * latest view are therefore written together and agree with each other; the working copy in memory ({@link Live}) is
+ * ahead of them by the pending events, and a pending host is never evicted from memory. A task that starts (restart,
+ * rebalance, crash) reads its partition of the input back from the oldest checkpoint's offset to the position the
+ * task committed ({@link InputLog}) and replays, without writing or forwarding anything, each record after its host's
+ * checkpoint, exactly as {@link #process} consumed it the first time (under exactly-once the committed position and
+ * the stores are one transaction's, so those are exactly the events the stores miss); the hosts it rebuilds are
+ * flushed at the first punctuation, so a crash cannot leave a latest view unpublished. Input deleted by retention
+ * before it was replayed leaves its hosts behind: their next event opens a sequence gap, and TELEMETRY_GAP says so.
  *
  * <p>The working copies live exactly as long as the task's processor: Streams closes a task (dirty on an aborted
  * transaction) and initialises it again before it processes, and both empty them, so they never outlive a rollback.
@@ -63,9 +70,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     private static final Logger log = LoggerFactory.getLogger(HostProcessor.class);
     private static final AvroSerde<PciEvent> EVENTS = (AvroSerde<PciEvent>) Topics.TELEMETRY.valueSerde();
-    /** A host's tail is checkpointed at this many events or bytes, whatever the resolution: bounds a rebuild. */
-    static final int TAIL_EVENTS = 64;
-    static final int TAIL_BYTES = 64 * 1024;
+    /** A host is checkpointed at this many events or bytes since its checkpoint, whatever the resolution. */
+    static final int PENDING_EVENTS = 64;
+    static final int PENDING_BYTES = 64 * 1024;
     /** A host busy without its event time advancing (a stuck clock) is still written every this many resolutions. */
     static final int MAX_PENDING = 4;
     /** Alert records kept decoded in memory (a firing alert is read on every evaluation of its host). */
@@ -75,19 +82,24 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     private final Duration silentTimeout;
     private final long resolution;
     private final int workingCopies;
+    private final InputLog input;
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, byte[]> states;
-    private KeyValueStore<String, byte[]> tails;
     private KeyValueStore<String, HostView> views;
     private VersionedKeyValueStore<String, HostView> history;
     private KeyValueStore<String, Alert> alerts;
-    /** Deserialised hosts, least recently used first; a miss rebuilds from checkpoint + tail. */
+    /**
+     * Deserialised hosts, least recently used first; a miss rebuilds from the checkpoint. Holds every pending host,
+     * so it may exceed {@link #workingCopies} by them until they are flushed.
+     */
     private Map<String, Live> cache;
     /**
-     * Hosts with a tail, whose checkpoint and maybe latest view wait for a flush, in the order they got one, with
-     * the wall-clock time they did.
+     * Hosts with events since their checkpoint, whose checkpoint and maybe latest view wait for a flush, in the order
+     * they got one, with the wall-clock time they did.
      */
     private Map<String, Long> pending;
+    /** Hosts rebuilt by the replay at init (for tests and the log). */
+    private int replayedHosts;
     /**
      * The latest lifecycle record of recently used fingerprints, as in {@code ALERTS}: reconciling reads the record of
      * every firing alert, and decoding it from the store each time cost more than the rules. Same lifetime as
@@ -118,25 +130,28 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         long checkpointSequence = -1;
         /** lastEventAt at the stored checkpoint. */
         long flushedAt;
-        /** Wall-clock time of the last event processed (not rebuilt): a host quiet for a resolution is flushed. */
+        /** Wall-clock time of the last event processed (not replayed): a host quiet for a resolution is flushed. */
         long lastEventWall;
-        /** Entries in the tail since the checkpoint (the next one's slot) and their bytes. */
-        int tailEntries;
-        int tailBytes;
+        /** Input offset of the last record consumed for the host, or -1. */
+        long offset = -1;
+        /** Events consumed since the checkpoint and their bytes. */
+        int pendingEvents;
+        int pendingBytes;
     }
 
-    HostProcessor(HostEngine engine, Duration silentTimeout, Duration viewResolution, int workingCopies) {
+    HostProcessor(HostEngine engine, Duration silentTimeout, Duration viewResolution, int workingCopies,
+                  InputLog input) {
         this.engine = engine;
         this.silentTimeout = silentTimeout;
         this.resolution = viewResolution.toMillis();
         this.workingCopies = workingCopies;
+        this.input = input;
     }
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
         this.states = context.getStateStore(StoreNames.HOST_STATE);
-        this.tails = context.getStateStore(StoreNames.HOST_TAIL);
         this.views = context.getStateStore(StoreNames.HOST_VIEWS);
         this.history = context.getStateStore(StoreNames.HOST_VIEW_HISTORY);
         this.alerts = context.getStateStore(StoreNames.ALERTS);
@@ -147,12 +162,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
                 return size() > LATEST_ALERTS;
             }
         };
-        this.cache = new LinkedHashMap<>(256, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Live> eldest) {
-                return size() > workingCopies;
-            }
-        };
+        // access-ordered; trimmed by trim() once the event's host is settled, never while it is being worked on
+        this.cache = new LinkedHashMap<>(256, 0.75f, true);
         if (!silentTimeout.isZero() && !silentTimeout.isNegative()) {
             long every = Math.max(1000, Math.min(60_000, silentTimeout.toMillis() / 4));
             context.schedule(Duration.ofMillis(every), PunctuationType.STREAM_TIME, this::checkSilentHosts);
@@ -160,25 +171,83 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         if (resolution > 0) {
             context.schedule(Duration.ofMillis(resolution), PunctuationType.WALL_CLOCK_TIME, this::flushPending);
         }
-        // a tail left by the previous owner of this task (crash, rebalance) holds events whose checkpoint and view
-        // are not written yet: rebuild those hosts now, the first punctuation writes them. A host has a tail when its
-        // first slot chains from its checkpoint (slots of older tails stay in the store until overwritten).
-        List<String> tailed = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = tails.all()) {
-            it.forEachRemaining(kv -> {
-                int slot = HostTail.slotOf(kv.key);
-                if (slot < 0) {
-                    // format 1 kept a host's whole tail under its id: those events are not replayed
-                    log.warn("ignoring host-tail entry '{}' of an older layout", kv.key);
-                } else if (slot == 0) {
-                    byte[] checkpoint = states.get(HostTail.hostOf(kv.key));
-                    if (checkpoint != null && HostTail.chains(kv.value, HostRecord.sequenceOf(checkpoint))) {
-                        tailed.add(HostTail.hostOf(kv.key));
-                    }
+        replay();
+    }
+
+    /**
+     * Rebuilds every host whose checkpoint is older than the task's committed input position by replaying the input
+     * after it (see the class comment). Nothing is written or forwarded: the first punctuation flushes those hosts.
+     */
+    private void replay() {
+        Map<String, Long> checkpointed = new HashMap<>();
+        int unknown = 0;
+        long from = Long.MAX_VALUE;
+        try (KeyValueIterator<String, byte[]> it = states.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                long offset = HostRecord.offsetOf(kv.value);
+                if (offset < 0) {
+                    unknown++;
+                    continue;
                 }
-            });
+                checkpointed.put(kv.key, offset);
+                from = Math.min(from, offset + 1);
+            }
         }
-        tailed.forEach(this::live);
+        if (unknown > 0) {
+            log.warn("{} hosts have checkpoints of an older format without an input offset: events consumed after "
+                    + "them are not replayed (their next event reports a sequence gap)", unknown);
+        }
+        if (checkpointed.isEmpty()) {
+            return;
+        }
+        int partition = context.taskId().partition();
+        long started = System.nanoTime();
+        Set<String> rebuilt = new HashSet<>();
+        InputLog.Summary read = input.read(context.appConfigs(), Topics.TELEMETRY.name(), partition, from, e -> {
+            String host = e.key() == null ? null : new String(e.key(), StandardCharsets.UTF_8);
+            Long checkpoint = host == null ? null : checkpointed.get(host);
+            if (checkpoint == null || e.offset() <= checkpoint) {
+                return;
+            }
+            PciEvent event;
+            try {
+                event = EVENTS.decode(Topics.TELEMETRY.name(), e.value());
+            } catch (SerializationException ex) {
+                return; // dead-lettered when it was consumed
+            }
+            if (event == null || !event.getHostId().equals(host)) {
+                return;
+            }
+            if (consume(event, e.value(), e.offset(), null)) {
+                rebuilt.add(host);
+            }
+        });
+        if (read.first() > from) {
+            log.warn("task {}: input offsets [{}, {}) of partition {} are gone (retention) and cannot be replayed: the "
+                    + "hosts checkpointed before them report a sequence gap on their next event", context.taskId(), from,
+                    read.first(), partition);
+        }
+        if (read.committed() < 0) {
+            log.warn("task {}: the application has no committed position for partition {}: nothing replayed",
+                    context.taskId(), partition);
+        }
+        // consumed in replay means "events since the checkpoint": the first punctuation writes them
+        rebuilt.forEach(h -> pending.put(h, 0L));
+        replayedHosts = rebuilt.size();
+        log.info("task {}: replayed {} input records from offset {} to {} in {} ms, {} of {} hosts had events after "
+                        + "their checkpoint", context.taskId(), read.records(), read.first(), read.committed(),
+                (System.nanoTime() - started) / 1_000_000, rebuilt.size(), checkpointed.size());
+    }
+
+    /** Hosts the last {@link #init} rebuilt from the input. */
+    int replayedHosts() {
+        return replayedHosts;
+    }
+
+    /** Hosts with events since their checkpoint. */
+    int pendingHosts() {
+        return pending.size();
     }
 
     @Override
@@ -207,12 +276,24 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
                     + event.getHostId() + "': the host's events would lose their order");
             return;
         }
+        long offset = context.recordMetadata().map(m -> m.offset()).orElse(-1L);
+        consume(event, record.value(), offset, record);
+    }
+
+    /**
+     * Applies a decoded event to its host. With {@code record} null it is a replay at init of an event consumed
+     * before: the same steps and the same working copy, but nothing is written, forwarded or logged as news.
+     *
+     * @return whether the event consumed a sequence of its host
+     */
+    private boolean consume(PciEvent event, byte[] raw, long offset, Record<byte[], byte[]> record) {
+        boolean emit = record != null;
         String host = event.getHostId();
         Live live = live(host);
         long last = live == null ? 0 : live.lastSequence;
         if (event.getSequence() <= last) {
             log.debug("host {}: skipping sequence {} (already at {})", host, event.getSequence(), last);
-            return;
+            return false;
         }
         long at = event.getObservedAt().toEpochMilli();
         HostRecord.Gap gap = live == null ? null : live.gap;
@@ -220,30 +301,42 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             gap = null;
         } else if (event.getSequence() > last + 1 && gap == null) {
             gap = new HostRecord.Gap(last + 1, event.getSequence(), at);
-            log.warn("host {}: telemetry gap, expected sequence {} got {}", host, last + 1, event.getSequence());
+            if (emit) {
+                log.warn("host {}: telemetry gap, expected sequence {} got {}", host, last + 1, event.getSequence());
+            }
         }
         if (event.getPayload() instanceof HostDecommissioned) {
-            decommission(host, live, event, at);
-            return;
+            if (emit) {
+                decommission(host, live, event, at);
+            } else {
+                // its transaction deleted the checkpoint the replay started from: only an at-least-once restart
+                // can get here, and the record will be consumed again
+                cache.remove(host);
+                pending.remove(host);
+                return false;
+            }
+            return true;
         }
         HostEngine.Host state = live == null ? engine.empty(host) : live.host;
         HostView before = live == null ? null : live.view;
         HostFacts facts = live == null ? HostFacts.NONE : live.facts;
         HostEngine.Host next = state;
-        boolean applied = false;
         try {
             // a heartbeat carries nothing to apply: skip the emulator and keep the stored bytes
             if (!(event.getPayload() instanceof Heartbeat) || live == null) {
                 next = state.apply(event);
                 facts = facts.after(event);
-                applied = true;
             }
         } catch (EventRejectedException e) {
-            deadLetter(record, DeadLetters.Stage.APPLY, e.getMessage());
+            if (emit) {
+                deadLetter(record, DeadLetters.Stage.APPLY, e.getMessage());
+            }
         } catch (RuntimeException e) {
             // an emulator defect on one event must not stop the fleet: the event goes to the DLQ, the host keeps its state
-            log.error("host {}: emulator failed on sequence {}", host, event.getSequence(), e);
-            deadLetter(record, DeadLetters.Stage.APPLY, "emulator failure: " + e);
+            if (emit) {
+                log.error("host {}: emulator failed on sequence {}", host, event.getSequence(), e);
+                deadLetter(record, DeadLetters.Stage.APPLY, "emulator failure: " + e);
+            }
         }
         HostView view = before;
         if (live == null || before == null || before.getDegraded() != (gap != null)
@@ -251,15 +344,14 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             HostView candidate = stamped(next.view(), host, event.getSequence(), at, gap != null);
             if (before == null || !ViewDiff.sameContent(before, candidate)) {
                 view = candidate;
-                for (IommuChange c : ViewDiff.diff(host, before, view, event.getSequence(), at)) {
-                    context.forward(new Record<>(host, c, at), Sinks.CHANGES);
+                if (emit) {
+                    for (IommuChange c : ViewDiff.diff(host, before, view, event.getSequence(), at)) {
+                        context.forward(new Record<>(host, c, at), Sinks.CHANGES);
+                    }
                 }
             }
         }
         Set<String> firing = live == null ? Set.of() : live.firing;
-        // what the tail entry is written against (the host before this event, as a rebuild will have it)
-        HostTail.Before tailBefore = live == null ? null
-                : new HostTail.Before(live.firing, live.view.getSequence(), live.view.getUpdatedAt().toEpochMilli());
         // the rules read only the view, the facts and the gap: when none changed, the last evaluation still holds
         // (unless HOST_SILENT fired since, which this event resolves)
         boolean sameInputs = live != null && !live.silent && view == before && facts == live.facts
@@ -271,7 +363,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             // (unless the firing set changed since, by HOST_SILENT)
             if (now != conditions || live.conditionsFiring != firing) {
                 AlertReconciler.Outcome outcome = AlertReconciler.reconcile(firing, now, this::latestAlert, at);
-                publishAlerts(outcome.emit(), at);
+                if (emit) {
+                    publishAlerts(outcome.emit(), at);
+                }
                 firing = outcome.firing();
             }
             conditions = now;
@@ -287,7 +381,10 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         live.facts = facts;
         live.lastSequence = event.getSequence();
         live.lastEventAt = at;
-        live.lastEventWall = context.currentSystemTimeMs();
+        if (emit) {
+            live.lastEventWall = context.currentSystemTimeMs();
+        }
+        live.offset = offset;
         live.gap = gap;
         live.silent = false;
         live.firing = firing;
@@ -297,20 +394,22 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             live.view = view;
             live.viewPublished = false;
         }
-        if (live.checkpointSequence < 0 || live.tailEntries >= TAIL_EVENTS || live.tailBytes >= TAIL_BYTES
-                || resolution <= 0 || at - live.flushedAt >= resolution) {
+        live.pendingEvents++;
+        live.pendingBytes += raw.length;
+        if (emit && (live.checkpointSequence < 0 || live.pendingEvents >= PENDING_EVENTS
+                || live.pendingBytes >= PENDING_BYTES || resolution <= 0 || at - live.flushedAt >= resolution)) {
             flush(host, live);
         } else {
-            byte[] entry = HostTail.encode(new HostTail.Entry(last, live.lastSequence, at, gap, false, firing,
-                    view.getSequence(), view.getUpdatedAt().toEpochMilli(), applied, record.value()), tailBefore);
-            tails.put(HostTail.key(host, live.tailEntries), entry);
-            live.tailEntries++;
-            live.tailBytes += entry.length;
-            pending.putIfAbsent(host, live.lastEventWall);
+            // a replayed host waits for the first punctuation (its live copy was never flushed past this event)
+            pending.putIfAbsent(host, emit ? live.lastEventWall : 0L);
         }
+        if (emit) {
+            trim();
+        }
+        return true;
     }
 
-    /** The working copy of a host, rebuilt from checkpoint + tail when not in memory; null for an unknown host. */
+    /** The working copy of a host, rebuilt from its checkpoint when not in memory; null for an unknown host. */
     private Live live(String host) {
         Live live = cache.get(host);
         if (live == null) {
@@ -322,7 +421,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         return live;
     }
 
-    /** Checkpoint, then every tail entry that chains from it, applied in order as the processor applied them. */
+    /** The host as its checkpoint has it (a host not in memory has no events since). */
     private Live rebuild(String host) {
         byte[] stored = states.get(host);
         if (stored == null) {
@@ -340,53 +439,14 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         l.firing = r.firing();
         l.checkpointSequence = r.lastSequence();
         l.flushedAt = r.lastEventAt();
-        long viewSeq = r.viewSequence();
-        long viewAt = r.viewAt();
-        // slot after slot while each entry follows the state so far: the first that does not is an older tail's
-        for (int n = 0; n < TAIL_EVENTS; n++) {
-            byte[] slot = tails.get(HostTail.key(host, n));
-            if (!HostTail.chains(slot, l.lastSequence)) {
-                break;
-            }
-            HostTail.Entry e = HostTail.decode(slot, new HostTail.Before(l.firing, viewSeq, viewAt));
-            if (e.applied()) {
-                replay(host, l, e.event());
-            }
-            l.lastSequence = e.lastSequence();
-            l.lastEventAt = e.lastEventAt();
-            l.gap = e.gap();
-            l.silent = e.silent();
-            l.firing = e.firing();
-            viewSeq = e.viewSequence();
-            viewAt = e.viewAt();
-            l.tailEntries++;
-            l.tailBytes += slot.length;
-        }
-        if (l.tailEntries > 0) {
-            pending.putIfAbsent(host, 0L);
-        }
+        l.offset = r.offset();
         // the view's content is the state's (events since its stamp did not change it); its degraded flag follows the gap
-        l.view = stamped(l.host.view(), host, viewSeq, viewAt, l.gap != null);
-        l.viewPublished = viewSeq == r.viewSequence();
+        l.view = stamped(l.host.view(), host, r.viewSequence(), r.viewAt(), l.gap != null);
+        l.viewPublished = true;
         return l;
     }
 
-    private void replay(String host, Live l, byte[] raw) {
-        PciEvent event = EVENTS.decode(Topics.TELEMETRY.name(), raw);
-        try {
-            HostEngine.Host next = l.host.apply(event);
-            if (next != l.host) {
-                l.host = next;
-                l.stateBytes = null;
-            }
-            l.facts = l.facts.after(event);
-        } catch (EventRejectedException | RuntimeException e) {
-            // it applied the first time: only a changed emulator gets here, and the event stays consumed
-            log.error("host {}: sequence {} no longer applies on rebuild", host, event.getSequence(), e);
-        }
-    }
-
-    /** Writes the host's checkpoint and, when it changed, its latest view; empties its tail. */
+    /** Writes the host's checkpoint and, when it changed, its latest view; the host is no longer pending. */
     private void flush(String host, Live l) {
         if (l.stateBytes == null) {
             l.stateBytes = l.host.toBytes();
@@ -394,23 +454,22 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         HostView view = l.view;
         long viewAt = view.getUpdatedAt().toEpochMilli();
         states.put(host, new HostRecord(l.lastSequence, l.lastEventAt, l.gap, l.silent, l.facts, l.firing,
-                view.getSequence(), viewAt, l.stateBytes).toBytes());
+                view.getSequence(), viewAt, l.stateBytes, l.offset).toBytes());
         if (!l.viewPublished) {
             views.put(host, view);
             history.put(host, view, viewAt);
             context.forward(new Record<>(host, view, viewAt), Sinks.VIEWS);
             l.viewPublished = true;
         }
-        // the tail's slots stay: the next tail overwrites them, and until then they no longer chain
         l.checkpointSequence = l.lastSequence;
         l.flushedAt = l.lastEventAt;
-        l.tailEntries = 0;
-        l.tailBytes = 0;
+        l.pendingEvents = 0;
+        l.pendingBytes = 0;
         pending.remove(host);
     }
 
     /**
-     * Wall-clock punctuation: a host with a tail gets its checkpoint and latest view written when it has been quiet
+     * Wall-clock punctuation: a pending host gets its checkpoint and latest view written when it has been quiet
      * for a resolution, or pending for {@link #MAX_PENDING} resolutions. A host still busy is left to the event-time
      * rule in {@link #process}, which writes it once per resolution of event time however fast the events are
      * processed (a catch-up after downtime included).
@@ -424,11 +483,27 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             }
         });
         for (String host : due) {
-            Live l = live(host);
+            Live l = cache.get(host);
             if (l != null) {
                 flush(host, l);
             }
             pending.remove(host);
+        }
+        trim();
+    }
+
+    /**
+     * Drops working copies beyond {@link #workingCopies}, least recently used first, but never a pending host's: its
+     * events since the checkpoint are nowhere else in memory.
+     */
+    private void trim() {
+        if (cache.size() > workingCopies) {
+            Iterator<Map.Entry<String, Live>> it = cache.entrySet().iterator();
+            while (cache.size() > workingCopies && it.hasNext()) {
+                if (!pending.containsKey(it.next().getKey())) {
+                    it.remove();
+                }
+            }
         }
     }
 
@@ -482,10 +557,6 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         views.delete(host);
         history.delete(host, at);
         states.delete(host);
-        // every slot, not only the current tail's: a host back under this id restarts its sequences and could chain
-        for (int n = 0; n < TAIL_EVENTS; n++) {
-            tails.delete(HostTail.key(host, n));
-        }
         cache.remove(host);
         pending.remove(host);
         context.forward(new Record<>(host, null, at), Sinks.VIEWS);
@@ -510,9 +581,10 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             publishAlerts(outcome.emit(), at);
             l.silent = true;
             l.firing = outcome.firing();
-            // not an event: nothing to put in the tail, the checkpoint carries it
+            // not an event, so not in the input to replay: the checkpoint carries it
             flush(host, l);
         }
+        trim();
     }
 
     private void deadLetter(Record<byte[], byte[]> record, DeadLetters.Stage stage, String reason) {

@@ -12,12 +12,17 @@ public final class HostProcessorSupplier implements ProcessorSupplier<byte[], by
     private final Duration silentTimeout;
     private final Duration viewResolution;
     private final int workingCopies;
+    private final InputLog input;
 
     /**
      * @param viewResolution how often at most a host's checkpoint and latest view are written (zero: every event)
-     * @param workingCopies  deserialised hosts kept in memory per task (zero: every event rebuilds its host)
+     * @param workingCopies  deserialised hosts kept in memory per task besides those with events since their
+     *                       checkpoint (zero: a host is rebuilt from its checkpoint on its first event after one)
+     * @param input          where a starting task reads back the events its checkpoints miss
      */
-    public HostProcessorSupplier(HostEngine engine, Duration silentTimeout, Duration viewResolution, int workingCopies) {
+    public HostProcessorSupplier(HostEngine engine, Duration silentTimeout, Duration viewResolution, int workingCopies,
+                                 InputLog input) {
+        this.input = input;
         this.engine = engine;
         this.silentTimeout = silentTimeout;
         this.viewResolution = viewResolution;
@@ -26,6 +31,6 @@ public final class HostProcessorSupplier implements ProcessorSupplier<byte[], by
 
     @Override
     public Processor<byte[], byte[], Object, Object> get() {
-        return new HostProcessor(engine, silentTimeout, viewResolution, workingCopies);
+        return new HostProcessor(engine, silentTimeout, viewResolution, workingCopies, input);
     }
 }

@@ -17,7 +17,7 @@ import java.util.TreeSet;
  * The value of {@code StoreNames.HOST_STATE}: a host's checkpoint. Sequencing metadata, the facts alert rules need,
  * the fingerprints of the host's firing alerts, the stamp of its view and the emulator's own bytes (opaque here).
  * Written together with the host's {@code HOST_VIEWS} entry, at most about once per view resolution; the events since
- * are in {@link HostTail}.
+ * are in the input topic after {@link #offset}, and a task that starts reads them back from there ({@link InputLog}).
  *
  * @param lastSequence  last sequence consumed (applied, or rejected to the DLQ)
  * @param lastEventAt   observedAt of that event, epoch millis
@@ -27,12 +27,13 @@ import java.util.TreeSet;
  * @param viewSequence  sequence of the event whose view is the host's current one (the view's stamp)
  * @param viewAt        observedAt of that event, epoch millis
  * @param state         {@code HostState.toBytes()}
+ * @param offset        input offset of the last record consumed for the host, or -1 when unknown (format 1 and 2)
  */
 public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean silent, HostFacts facts,
-                         Set<String> firing, long viewSequence, long viewAt, byte[] state) {
+                         Set<String> firing, long viewSequence, long viewAt, byte[] state, long offset) {
 
-    /** 1: without the view stamp; 2: with it. */
-    private static final int FORMAT = 2;
+    /** 1: without the view stamp; 2: with it; 3: and with the input offset. */
+    private static final int FORMAT = 3;
 
     /** A sequence gap: the host expected {@code expected} and got {@code got}. */
     public record Gap(long expected, long got, long at) {
@@ -41,7 +42,7 @@ public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean s
     /** A record whose view is stamped with its last event. */
     public HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean silent, HostFacts facts, Set<String> firing,
                       byte[] state) {
-        this(lastSequence, lastEventAt, gap, silent, facts, firing, lastSequence, lastEventAt, state);
+        this(lastSequence, lastEventAt, gap, silent, facts, firing, lastSequence, lastEventAt, state, -1);
     }
 
     public boolean degraded() {
@@ -53,6 +54,7 @@ public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean s
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(FORMAT);
             out.writeLong(lastSequence);
+            out.writeLong(offset);
             out.writeLong(lastEventAt);
             out.writeBoolean(gap != null);
             if (gap != null) {
@@ -96,13 +98,13 @@ public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean s
         return bytes.toByteArray();
     }
 
-    /** The {@link #lastSequence} of an encoded record, without decoding the rest. */
-    public static long sequenceOf(byte[] bytes) {
-        if (bytes.length < 9 || (bytes[0] != FORMAT && bytes[0] != 1)) {
-            return fromBytes(bytes).lastSequence();
+    /** The {@link #offset} of an encoded record, without decoding the rest. */
+    public static long offsetOf(byte[] bytes) {
+        if (bytes.length < 17 || bytes[0] != FORMAT) {
+            return fromBytes(bytes).offset();
         }
         long v = 0;
-        for (int i = 1; i <= 8; i++) {
+        for (int i = 9; i <= 16; i++) {
             v = (v << 8) | (bytes[i] & 0xff);
         }
         return v;
@@ -111,10 +113,11 @@ public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean s
     public static HostRecord fromBytes(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             int format = in.readByte();
-            if (format != FORMAT && format != 1) {
+            if (format < 1 || format > FORMAT) {
                 throw new IllegalStateException("unknown host-state record format " + format);
             }
             long seq = in.readLong();
+            long offset = format >= 3 ? in.readLong() : -1;
             long at = in.readLong();
             Gap gap = in.readBoolean() ? new Gap(in.readLong(), in.readLong(), in.readLong()) : null;
             boolean silent = in.readBoolean();
@@ -147,7 +150,7 @@ public record HostRecord(long lastSequence, long lastEventAt, Gap gap, boolean s
             byte[] state = new byte[in.readInt()];
             in.readFully(state);
             return new HostRecord(seq, at, gap, silent, new HostFacts(isolated, unsafe, List.copyOf(map), Map.copyOf(dma)),
-                    Set.copyOf(firing), viewSeq, viewAt, state);
+                    Set.copyOf(firing), viewSeq, viewAt, state, offset);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -35,12 +35,13 @@ import org.apache.kafka.streams.state.VersionedRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * A host is its checkpoint plus the events since (the tail): rebuilding it from the stores, after a restart or an
- * eviction, must give exactly what the uninterrupted working copy gives, and a view left pending by a restart must
- * still be published. The processor runs on a {@link MockProcessorContext} over store instances that outlive it, as
- * a restarted task finds its stores restored from the changelogs.
+ * A host is its checkpoint plus the events consumed since, which only the input keeps: rebuilding it from the
+ * checkpoint and the input read back, after a restart, or from the checkpoint alone after an eviction, must give
+ * exactly what the uninterrupted working copy gives, and a view left pending by a restart must still be published.
+ * The processor runs on a {@link MockProcessorContext} over store instances that outlive it, as a restarted task finds
+ * its stores restored from the changelogs, and reads back what the harness piped (all of it committed).
  */
-class CheckpointTailTest {
+class CheckpointReplayTest {
 
     static final Duration RESOLUTION = Duration.ofMillis(250);
     static final long T0 = 1_700_000_000_000L;
@@ -48,7 +49,6 @@ class CheckpointTailTest {
     /** Stores that survive processors; one processor at a time runs over them. */
     static final class Harness {
         final KeyValueStore<String, byte[]> states = kv(StoreNames.HOST_STATE, Serdes.ByteArray());
-        final KeyValueStore<String, byte[]> tails = kv(StoreNames.HOST_TAIL, Serdes.ByteArray());
         final KeyValueStore<String, HostView> views = kv(StoreNames.HOST_VIEWS, Topics.HOST_VIEWS.valueSerde());
         final KeyValueStore<String, io.iommutracker.avro.Alert> alerts = kv(StoreNames.ALERTS, Topics.ALERTS.valueSerde());
         final VersionedKeyValueStore<String, HostView> history = Stores.versionedKeyValueStoreBuilder(
@@ -58,9 +58,12 @@ class CheckpointTailTest {
         final int cache;
         final Path dir;
         final List<String> changes = new ArrayList<>();
+        /** The input partition as piped: offset i is element i. */
+        final List<InputLog.Entry> input = new ArrayList<>();
+        int replayReads;
         final List<String> alertLog = new ArrayList<>();
         final Map<String, HostView> viewLog = new TreeMap<>();
-        int rebuiltTails;
+        int replayedHosts;
         MockProcessorContext<Object, Object> context;
         HostProcessor processor;
         long wall = T0;
@@ -81,24 +84,19 @@ class CheckpointTailTest {
         /** A new processor over the same stores, as after a crash: nothing of the old one's memory survives. */
         void restart() {
             drain();
-            rebuiltTails += liveTails();
             start(false);
+            replayedHosts += processor.replayedHosts();
         }
 
-        /** Hosts whose first tail slot follows their checkpoint: events not in the checkpoint yet. */
-        int liveTails() {
-            int n = 0;
-            try (KeyValueIterator<String, byte[]> it = tails.all()) {
-                while (it.hasNext()) {
-                    var kv = it.next();
-                    byte[] checkpoint = states.get(HostTail.hostOf(kv.key));
-                    if (HostTail.slotOf(kv.key) == 0 && checkpoint != null
-                            && HostTail.chains(kv.value, HostRecord.sequenceOf(checkpoint))) {
-                        n++;
-                    }
-                }
+        /** The input read back: everything piped so far was committed. */
+        InputLog.Summary read(String topic, int partition, long from, java.util.function.Consumer<InputLog.Entry> sink) {
+            assertThat(topic).isEqualTo(Topics.TELEMETRY.name());
+            assertThat(partition).isZero();
+            replayReads++;
+            for (long o = Math.max(0, from); o < input.size(); o++) {
+                sink.accept(input.get((int) o));
             }
-            return n;
+            return new InputLog.Summary(from, input.size(), Math.max(0, input.size() - from));
         }
 
         private void start(boolean initStores) {
@@ -106,20 +104,22 @@ class CheckpointTailTest {
             p.put(StreamsConfig.APPLICATION_ID_CONFIG, "checkpoint-tail");
             p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
             context = new MockProcessorContext<>(p, new TaskId(0, 0), dir.toFile());
-            for (StateStore s : List.<StateStore>of(states, tails, views, alerts, history)) {
+            for (StateStore s : List.<StateStore>of(states, views, alerts, history)) {
                 if (initStores) {
                     s.init(context.getStateStoreContext(), s);
                 }
                 context.addStateStore(s);
             }
             context.setCurrentSystemTimeMs(wall);
-            processor = new HostProcessor(EmulatorEngine.INSTANCE, Duration.ZERO, resolution, cache);
+            processor = new HostProcessor(EmulatorEngine.INSTANCE, Duration.ZERO, resolution, cache,
+                    (configs, topic, partition, from, sink) -> read(topic, partition, from, sink));
             processor.init(context);
         }
 
         void pipe(FleetSimulator.SimRecord r) {
             wall = Math.max(wall, r.timestamp());
             context.setCurrentSystemTimeMs(wall);
+            input.add(new InputLog.Entry(offset, r.key(), r.value(), r.timestamp()));
             context.setRecordMetadata(Topics.TELEMETRY.name(), 0, offset++);
             processor.process(new Record<>(r.key(), r.value(), r.timestamp()));
             drain();
@@ -165,7 +165,7 @@ class CheckpointTailTest {
                 it.forEachRemaining(kv -> {
                     HostRecord r = HostRecord.fromBytes(kv.value);
                     out.put(kv.key, r.lastSequence() + " " + r.gap() + " " + r.facts() + " " + r.firing() + " "
-                            + r.viewSequence() + " " + java.util.Arrays.hashCode(r.state()));
+                            + r.viewSequence() + " " + r.offset() + " " + java.util.Arrays.hashCode(r.state()));
                 });
             }
             return out;
@@ -187,8 +187,8 @@ class CheckpointTailTest {
     }
 
     @Test
-    void shouldRebuildFromCheckpointAndTailExactlyAsTheUninterruptedWorkingCopy() {
-        // 8 hosts, 5 ms apart: a host gets an event every ~40 ms, so most events go to a tail
+    void shouldRebuildFromCheckpointAndInputExactlyAsTheUninterruptedWorkingCopy() {
+        // 8 hosts, 5 ms apart: a host gets an event every ~40 ms, so most events wait for a checkpoint
         List<FleetSimulator.SimRecord> records = fleet(8, 1500, 5);
         Harness steady = new Harness("steady", RESOLUTION, 4096);
         Harness restarted = new Harness("restarted", RESOLUTION, 4096);
@@ -204,7 +204,8 @@ class CheckpointTailTest {
         for (Harness h : List.of(steady, restarted, evicting)) {
             h.tick(RESOLUTION);
         }
-        assertThat(restarted.rebuiltTails).as("restarts found hosts with tails to rebuild").isGreaterThan(10);
+        assertThat(restarted.replayedHosts).as("restarts found hosts with events to replay").isGreaterThan(10);
+        assertThat(evicting.replayReads).as("no restart, nothing read back").isZero();
         assertThat(steady.changes).isNotEmpty();
         assertThat(steady.alertLog).isNotEmpty();
         for (Harness h : List.of(restarted, evicting)) {
@@ -214,9 +215,11 @@ class CheckpointTailTest {
             assertThat(h.viewLog).isEqualTo(steady.viewLog);
             assertThat(h.checkpoints()).isEqualTo(steady.checkpoints());
         }
-        assertThat(steady.tails.approximateNumEntries()).as("slots of flushed tails stay").isPositive();
-        assertThat(steady.liveTails()).as("every tail flushed").isZero();
-        assertThat(restarted.liveTails()).isZero();
+        for (Harness h : List.of(steady, restarted, evicting)) {
+            assertThat(h.processor.pendingHosts()).as("every host flushed").isZero();
+            assertThat(h.checkpoints().values()).as("checkpoints name their last input record")
+                    .allMatch(c -> Long.parseLong(c.split(" ")[c.split(" ").length - 2]) >= 0);
+        }
     }
 
     @Test
@@ -249,11 +252,11 @@ class CheckpointTailTest {
     }
 
     @Test
-    void shouldNotReplayTheTailOfAnEarlierLifeOfAHostBackUnderTheSameId() {
+    void shouldNotReplayTheEventsOfAnEarlierLifeOfAHostBackUnderTheSameId() {
         // the same host twice, with different events at the same sequences and the same times after the host's
-        // (re)start: each life is a checkpoint and then one tail of 30 events (5 ms apart, within a resolution), so
-        // each of the first life's slots chains by sequence alone after the same slot of the second, and only
-        // deleting the slots on decommission keeps the second life's rebuilds exact
+        // (re)start: each life is a checkpoint and then 30 events (5 ms apart, within a resolution) waiting for the
+        // next, so the first life's events would follow the second's checkpoint by sequence alone: only the input
+        // offset in the checkpoint keeps the second life's rebuilds exact
         List<FleetSimulator.SimRecord> first = fleet(1, 60, 5).stream().filter(r -> !r.garbage()).limit(31).toList();
         FleetSimulator.SimRecord lastOfFirst = first.get(first.size() - 1);
         String host = lastOfFirst.hostId();
