@@ -60,6 +60,8 @@ class CheckpointReplayTest {
         final List<String> changes = new ArrayList<>();
         /** The input partition as piped: offset i is element i. */
         final List<InputLog.Entry> input = new ArrayList<>();
+        /** Offsets below this are gone, as retention deletes them. */
+        long retainedFrom;
         int replayReads;
         final List<String> alertLog = new ArrayList<>();
         final Map<String, HostView> viewLog = new TreeMap<>();
@@ -93,10 +95,11 @@ class CheckpointReplayTest {
             assertThat(topic).isEqualTo(Topics.TELEMETRY.name());
             assertThat(partition).isZero();
             replayReads++;
-            for (long o = Math.max(0, from); o < input.size(); o++) {
+            long first = Math.max(from, retainedFrom);
+            for (long o = first; o < input.size(); o++) {
                 sink.accept(input.get((int) o));
             }
-            return new InputLog.Summary(from, input.size(), Math.max(0, input.size() - from));
+            return new InputLog.Summary(first, input.size(), Math.max(0, input.size() - first));
         }
 
         private void start(boolean initStores) {
@@ -293,6 +296,28 @@ class CheckpointReplayTest {
         assertThat(restarted.alertLog).isEqualTo(steady.alertLog);
         assertThat(restarted.checkpoints()).isEqualTo(steady.checkpoints());
         assertThat(restarted.storedViews()).isEqualTo(steady.storedViews());
+    }
+
+    @Test
+    void shouldReportASequenceGapForAHostWhoseEventsSinceItsCheckpointRetentionDeleted() {
+        // one host, 5 ms apart: its first event is checkpointed, the next ones wait for the resolution
+        List<FleetSimulator.SimRecord> records = fleet(1, 60, 5).stream().filter(r -> !r.garbage()).limit(30).toList();
+        Harness h = new Harness("retention", RESOLUTION, 4096);
+        records.subList(0, 20).forEach(h::pipe);
+        String host = records.get(0).hostId();
+        long checkpointed = HostRecord.fromBytes(h.states.get(host)).lastSequence();
+        assertThat(checkpointed).as("events wait after the checkpoint").isLessThan(records.get(19).event().getSequence());
+        h.retainedFrom = h.input.size();
+        h.restart();
+        assertThat(h.replayedHosts).as("nothing left to replay").isZero();
+        int before = h.alertLog.size();
+        h.pipe(records.get(20));
+        List<String> raised = h.alertLog.subList(before, h.alertLog.size());
+        assertThat(raised).as("the host is behind by the lost events and says so")
+                .anyMatch(a -> a.contains("\"TELEMETRY_GAP\"") && a.contains("\"FIRING\"")
+                        && a.contains("\"expected\": \"" + (checkpointed + 1) + "\""));
+        h.tick(RESOLUTION);
+        assertThat(h.storedViews().get(host).getDegraded()).isTrue();
     }
 
     private static FleetSimulator.SimRecord record(PciEvent e) {
