@@ -85,6 +85,12 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     private final InputLog input;
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, byte[]> states;
+    /** Per task: the input offset up to which every event is in some checkpoint (where a replay may start). */
+    private KeyValueStore<Integer, Long> progress;
+    /** The largest input offset this processor consumed or replayed, or -1. */
+    private long lastOffset = -1;
+    /** The value last put in {@link #progress}. */
+    private long progressWritten = -1;
     private KeyValueStore<String, HostView> views;
     private VersionedKeyValueStore<String, HostView> history;
     private KeyValueStore<String, Alert> alerts;
@@ -134,6 +140,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         long lastEventWall;
         /** Input offset of the last record consumed for the host, or -1. */
         long offset = -1;
+        /** Input offset of the first event since the checkpoint, or -1. */
+        long pendingFrom = -1;
         /** Events consumed since the checkpoint and their bytes. */
         int pendingEvents;
         int pendingBytes;
@@ -152,6 +160,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
         this.states = context.getStateStore(StoreNames.HOST_STATE);
+        this.progress = context.getStateStore(StoreNames.INPUT_PROGRESS);
         this.views = context.getStateStore(StoreNames.HOST_VIEWS);
         this.history = context.getStateStore(StoreNames.HOST_VIEW_HISTORY);
         this.alerts = context.getStateStore(StoreNames.ALERTS);
@@ -170,6 +179,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         }
         if (resolution > 0) {
             context.schedule(Duration.ofMillis(resolution), PunctuationType.WALL_CLOCK_TIME, this::flushPending);
+        } else {
+            // every event is checkpointed at once: only the progress mark is left to write
+            context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> writeProgress());
         }
         replay();
     }
@@ -202,6 +214,13 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             return;
         }
         int partition = context.taskId().partition();
+        // a host quiet for a long time has an old checkpoint but nothing after it: the mark, not the oldest checkpoint,
+        // bounds how far back the replay starts
+        Long mark = progress.get(partition);
+        if (mark != null) {
+            from = Math.max(from, mark + 1);
+            progressWritten = mark;
+        }
         long started = System.nanoTime();
         Set<String> rebuilt = new HashSet<>();
         InputLog.Summary read = input.read(context.appConfigs(), Topics.TELEMETRY.name(), partition, from, e -> {
@@ -235,6 +254,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         // consumed in replay means "events since the checkpoint": the first punctuation writes them
         rebuilt.forEach(h -> pending.put(h, 0L));
         replayedHosts = rebuilt.size();
+        lastOffset = Math.max(lastOffset, read.committed() - 1);
         log.info("task {}: replayed {} input records from offset {} to {} in {} ms, {} of {} hosts had events after "
                         + "their checkpoint", context.taskId(), read.records(), read.first(), read.committed(),
                 (System.nanoTime() - started) / 1_000_000, rebuilt.size(), checkpointed.size());
@@ -259,6 +279,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        context.recordMetadata().ifPresent(m -> lastOffset = Math.max(lastOffset, m.offset()));
         PciEvent event;
         try {
             event = EVENTS.decode(Topics.TELEMETRY.name(), record.value());
@@ -394,6 +415,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             live.view = view;
             live.viewPublished = false;
         }
+        if (live.pendingEvents == 0) {
+            live.pendingFrom = offset;
+        }
         live.pendingEvents++;
         live.pendingBytes += raw.length;
         if (emit && (live.checkpointSequence < 0 || live.pendingEvents >= PENDING_EVENTS
@@ -463,6 +487,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         }
         l.checkpointSequence = l.lastSequence;
         l.flushedAt = l.lastEventAt;
+        l.pendingFrom = -1;
         l.pendingEvents = 0;
         l.pendingBytes = 0;
         pending.remove(host);
@@ -490,7 +515,28 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             pending.remove(host);
         }
         trim();
+        writeProgress();
     }
+
+    /**
+     * Records how far back a replay must start: before the first event of the oldest pending host, or after the last
+     * record consumed when none is pending. Written with the checkpoints, so it is committed (or rolled back) with
+     * them; a mark older than the truth only makes a replay read more.
+     */
+    private void writeProgress() {
+        long mark = lastOffset;
+        for (String host : pending.keySet()) {
+            Live l = cache.get(host);
+            if (l != null && l.pendingFrom >= 0) {
+                mark = Math.min(mark, l.pendingFrom - 1);
+            }
+        }
+        if (mark >= 0 && mark != progressWritten) {
+            progress.put(context.taskId().partition(), mark);
+            progressWritten = mark;
+        }
+    }
+
 
     /**
      * Drops working copies beyond {@link #workingCopies}, least recently used first, but never a pending host's: its

@@ -50,6 +50,9 @@ class CheckpointReplayTest {
     static final class Harness {
         final KeyValueStore<String, byte[]> states = kv(StoreNames.HOST_STATE, Serdes.ByteArray());
         final KeyValueStore<String, HostView> views = kv(StoreNames.HOST_VIEWS, Topics.HOST_VIEWS.valueSerde());
+        final KeyValueStore<Integer, Long> progress = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(StoreNames.INPUT_PROGRESS), Serdes.Integer(), Serdes.Long())
+                .withLoggingDisabled().build();
         final KeyValueStore<String, io.iommutracker.avro.Alert> alerts = kv(StoreNames.ALERTS, Topics.ALERTS.valueSerde());
         final VersionedKeyValueStore<String, HostView> history = Stores.versionedKeyValueStoreBuilder(
                         Stores.persistentVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY, Duration.ofDays(30)),
@@ -63,6 +66,8 @@ class CheckpointReplayTest {
         /** Offsets below this are gone, as retention deletes them. */
         long retainedFrom;
         int replayReads;
+        /** The offset the last read back started from. */
+        long lastFrom = -1;
         final List<String> alertLog = new ArrayList<>();
         final Map<String, HostView> viewLog = new TreeMap<>();
         int replayedHosts;
@@ -95,6 +100,7 @@ class CheckpointReplayTest {
             assertThat(topic).isEqualTo(Topics.TELEMETRY.name());
             assertThat(partition).isZero();
             replayReads++;
+            lastFrom = from;
             long first = Math.max(from, retainedFrom);
             for (long o = first; o < input.size(); o++) {
                 sink.accept(input.get((int) o));
@@ -107,7 +113,7 @@ class CheckpointReplayTest {
             p.put(StreamsConfig.APPLICATION_ID_CONFIG, "checkpoint-tail");
             p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
             context = new MockProcessorContext<>(p, new TaskId(0, 0), dir.toFile());
-            for (StateStore s : List.<StateStore>of(states, views, alerts, history)) {
+            for (StateStore s : List.<StateStore>of(states, progress, views, alerts, history)) {
                 if (initStores) {
                     s.init(context.getStateStoreContext(), s);
                 }
@@ -296,6 +302,37 @@ class CheckpointReplayTest {
         assertThat(restarted.alertLog).isEqualTo(steady.alertLog);
         assertThat(restarted.checkpoints()).isEqualTo(steady.checkpoints());
         assertThat(restarted.storedViews()).isEqualTo(steady.storedViews());
+    }
+
+    @Test
+    void shouldStartTheReplayAfterWhatEveryCheckpointHasNotAtAQuietHostsOldCheckpoint() {
+        // one host's single event long ago, then another host busy: the first host's checkpoint stays at its offset,
+        // while every event up to the last punctuation is in some checkpoint
+        List<FleetSimulator.SimRecord> records = fleet(2, 400, 5).stream().filter(r -> !r.garbage()).toList();
+        String quiet = records.get(0).hostId();
+        List<FleetSimulator.SimRecord> busy = records.stream().filter(r -> !r.hostId().equals(quiet)).toList();
+        Harness steady = new Harness("quiet-steady", RESOLUTION, 4096);
+        Harness h = new Harness("quiet", RESOLUTION, 4096);
+        for (Harness x : List.of(steady, h)) {
+            x.pipe(records.get(0));
+            busy.subList(0, 150).forEach(x::pipe);
+            x.tick(RESOLUTION);
+            busy.subList(150, 170).forEach(x::pipe);
+        }
+        long quietCheckpoint = HostRecord.fromBytes(h.states.get(quiet)).offset();
+        assertThat(quietCheckpoint).isZero();
+        h.restart();
+        assertThat(h.lastFrom).as("the replay starts after the last punctuation's mark, not at the quiet host")
+                .isGreaterThan(150);
+        assertThat(h.replayedHosts).as("the busy host's events since its checkpoint").isEqualTo(1);
+        for (Harness x : List.of(steady, h)) {
+            busy.subList(170, busy.size()).forEach(x::pipe);
+            x.pipe(records.stream().filter(r -> r.hostId().equals(quiet)).skip(1).findFirst().orElseThrow());
+            x.tick(RESOLUTION);
+        }
+        assertThat(h.changes).isEqualTo(steady.changes);
+        assertThat(h.alertLog).isEqualTo(steady.alertLog);
+        assertThat(h.checkpoints()).isEqualTo(steady.checkpoints());
     }
 
     @Test
