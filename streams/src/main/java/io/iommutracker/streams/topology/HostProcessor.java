@@ -52,8 +52,9 @@ import org.slf4j.LoggerFactory;
  * {@link #PENDING_BYTES} bytes wait, or on the wall-clock punctuation that flushes every pending host. Checkpoint and
  * latest view are therefore written together and agree with each other; the working copy in memory ({@link Live}) is
  * ahead of them by the pending events, and a pending host is never evicted from memory. A task that starts (restart,
- * rebalance, crash) reads its partition of the input back from the oldest checkpoint's offset to the position the
- * task committed ({@link InputLog}) and replays, without writing or forwarding anything, each record after its host's
+ * rebalance, crash) reads its partition of the input back from its progress mark ({@code INPUT_PROGRESS}: the offset up
+ * to which every event is in some checkpoint, written with them at each punctuation) to the position the task
+ * committed ({@link InputLog}) and replays, without writing or forwarding anything, each record after its host's
  * checkpoint, exactly as {@link #process} consumed it the first time (under exactly-once the committed position and
  * the stores are one transaction's, so those are exactly the events the stores miss); the hosts it rebuilds are
  * flushed at the first punctuation, so a crash cannot leave a latest view unpublished. Input deleted by retention
