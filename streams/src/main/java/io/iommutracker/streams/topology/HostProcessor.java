@@ -252,8 +252,6 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             log.warn("task {}: the application has no committed position for partition {}: nothing replayed",
                     context.taskId(), partition);
         }
-        // consumed in replay means "events since the checkpoint": the first punctuation writes them
-        rebuilt.forEach(h -> pending.put(h, 0L));
         replayedHosts = rebuilt.size();
         lastOffset = Math.max(lastOffset, read.committed() - 1);
         log.info("task {}: replayed {} input records from offset {} to {} in {} ms, {} of {} hosts had events after "
@@ -280,7 +278,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        context.recordMetadata().ifPresent(m -> lastOffset = Math.max(lastOffset, m.offset()));
+        long offset = context.recordMetadata().map(m -> m.offset()).orElse(-1L);
+        lastOffset = Math.max(lastOffset, offset);
         PciEvent event;
         try {
             event = EVENTS.decode(Topics.TELEMETRY.name(), record.value());
@@ -298,7 +297,6 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
                     + event.getHostId() + "': the host's events would lose their order");
             return;
         }
-        long offset = context.recordMetadata().map(m -> m.offset()).orElse(-1L);
         consume(event, record.value(), offset, record);
     }
 
