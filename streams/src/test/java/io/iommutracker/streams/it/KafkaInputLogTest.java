@@ -40,15 +40,19 @@ class KafkaInputLogTest {
         try (Admin admin = Admin.create(KafkaFixture.clientProperties())) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).all().get();
         }
-        Properties p = KafkaFixture.clientProperties();
-        p.put("key.serializer", ByteArraySerializer.class.getName());
-        p.put("value.serializer", ByteArraySerializer.class.getName());
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
             for (int i = 0; i < RECORDS; i++) {
                 producer.send(new ProducerRecord<>(TOPIC, 1, 1_000L + i, bytes("host-" + (i % 3)), bytes("event " + i)));
             }
             producer.flush();
         }
+    }
+
+    static KafkaProducer<byte[], byte[]> producer() {
+        Properties p = KafkaFixture.clientProperties();
+        p.put("key.serializer", ByteArraySerializer.class.getName());
+        p.put("value.serializer", ByteArraySerializer.class.getName());
+        return new KafkaProducer<>(p);
     }
 
     static byte[] bytes(String s) {
@@ -125,10 +129,7 @@ class KafkaInputLogTest {
         try (Admin admin = Admin.create(KafkaFixture.clientProperties())) {
             admin.createTopics(List.of(new NewTopic(own, 1, (short) 1))).all().get();
         }
-        Properties p = KafkaFixture.clientProperties();
-        p.put("key.serializer", ByteArraySerializer.class.getName());
-        p.put("value.serializer", ByteArraySerializer.class.getName());
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
             for (int i = 0; i < 30; i++) {
                 producer.send(new ProducerRecord<>(own, 0, bytes("h"), bytes("e" + i)));
             }
