@@ -13,9 +13,9 @@ package io.iommutracker.streams;
  *   <li>{@link #HOST_STATE}: {@code KeyValueStore<String hostId, byte[]>}, the host's checkpoint
  *       ({@code HostRecord}: the emulator's {@code HostState.toBytes()} plus sequencing metadata), written together
  *       with its {@link #HOST_VIEWS} entry, so the two agree. The events since are read back from the input topic
- *       when a task starts (the checkpoint has the offset of the last one in it), so no store keeps them;</li>
- *   <li>{@link #INPUT_PROGRESS}: {@code KeyValueStore<Integer partition, Long offset>}, per task the input offset up
- *       to which every event is in some checkpoint, where that read starts; internal to the topology.</li>
+ *       when a task starts (the checkpoint has the offset of the last one in it), so no store keeps them. Under the
+ *       key {@link #PROGRESS_KEY}, which no host can have, the task's progress mark: the input offset up to which
+ *       every event is in some checkpoint, where that read starts (8 bytes, big-endian); internal to the topology.</li>
  * </ul>
  */
 public final class StoreNames {
@@ -25,8 +25,12 @@ public final class StoreNames {
 
     public static final String HOST_STATE = "host-state";
     public static final String HOST_VIEWS = "host-views";
-    /** Internal to the topology: per task, the input offset up to which every event is in a checkpoint. */
-    public static final String INPUT_PROGRESS = "input-progress";
+    /**
+     * The key of the progress mark in {@link #HOST_STATE}. In the checkpoints' own store, so that its changelog
+     * partition orders it after the checkpoints it vouches for (a record cache flushes a store's entries in the order
+     * they were last written); a NUL-prefixed id, refused for telemetry.
+     */
+    public static final String PROGRESS_KEY = "\u0000input-progress";
     public static final String HOST_VIEW_HISTORY = "host-view-history";
     public static final String ALERTS = "alerts";
 }

@@ -44,9 +44,6 @@ public final class TrackerTopology {
         // every history version is logged, hence at most one per host and view resolution.)
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_STATE),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), Sinks.PROCESSOR);
-        // one value per task, rewritten every view resolution: the cache folds it to at most one write per commit
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.INPUT_PROGRESS),
-                Serdes.Integer(), Serdes.Long()).withCachingEnabled(), Sinks.PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_VIEWS),
                 Serdes.String(), views).withCachingEnabled(), Sinks.PROCESSOR);
         t.addStateStore(Stores.versionedKeyValueStoreBuilder(

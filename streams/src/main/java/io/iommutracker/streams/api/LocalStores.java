@@ -97,6 +97,9 @@ final class LocalStores {
     }
 
     Optional<byte[]> hostState(String host, int partition, boolean requireActive) {
+        if (StoreNames.PROGRESS_KEY.equals(host)) {
+            return Optional.empty(); // the topology's own bookkeeping, not a host
+        }
         return raw.value(StoreNames.HOST_STATE, host, partition, requireActive);
     }
 

@@ -15,6 +15,7 @@ import io.iommutracker.streams.alerts.AlertReconciler;
 import io.iommutracker.streams.alerts.AlertRules;
 import io.iommutracker.streams.alerts.Condition;
 import io.iommutracker.streams.engine.HostEngine;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * {@link #PENDING_BYTES} bytes wait, or on the wall-clock punctuation that flushes every pending host. Checkpoint and
  * latest view are therefore written together and agree with each other; the working copy in memory ({@link Live}) is
  * ahead of them by the pending events, and a pending host is never evicted from memory. A task that starts (restart,
- * rebalance, crash) reads its partition of the input back from its progress mark ({@code INPUT_PROGRESS}: the offset up
- * to which every event is in some checkpoint, written with them at each punctuation) to the position the task
+ * rebalance, crash) reads its partition of the input back from its progress mark ({@code PROGRESS_KEY} in
+ * {@code HOST_STATE}: the offset up to which every event is in some checkpoint, written after them at each
+ * punctuation, so that even without transactions its changelog never has it ahead of them) to the position the task
  * committed ({@link InputLog}) and replays, without writing or forwarding anything, each record after its host's
  * checkpoint, exactly as {@link #process} consumed it the first time (under exactly-once the committed position and
  * the stores are one transaction's, so those are exactly the events the stores miss); the hosts it rebuilds are
@@ -86,11 +88,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     private final InputLog input;
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, byte[]> states;
-    /** Per task: the input offset up to which every event is in some checkpoint (where a replay may start). */
-    private KeyValueStore<Integer, Long> progress;
     /** The largest input offset this processor consumed or replayed, or -1. */
     private long lastOffset = -1;
-    /** The value last put in {@link #progress}. */
+    /** The progress mark last put in {@link #states}. */
     private long progressWritten = -1;
     private KeyValueStore<String, HostView> views;
     private VersionedKeyValueStore<String, HostView> history;
@@ -161,7 +161,6 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
         this.states = context.getStateStore(StoreNames.HOST_STATE);
-        this.progress = context.getStateStore(StoreNames.INPUT_PROGRESS);
         this.views = context.getStateStore(StoreNames.HOST_VIEWS);
         this.history = context.getStateStore(StoreNames.HOST_VIEW_HISTORY);
         this.alerts = context.getStateStore(StoreNames.ALERTS);
@@ -198,6 +197,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         try (KeyValueIterator<String, byte[]> it = states.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
+                if (StoreNames.PROGRESS_KEY.equals(kv.key)) {
+                    continue;
+                }
                 long offset = HostRecord.offsetOf(kv.value);
                 if (offset < 0) {
                     unknown++;
@@ -217,8 +219,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         int partition = context.taskId().partition();
         // a host quiet for a long time has an old checkpoint but nothing after it: the mark, not the oldest checkpoint,
         // bounds how far back the replay starts
-        Long mark = progress.get(partition);
-        if (mark != null) {
+        byte[] stored = states.get(StoreNames.PROGRESS_KEY);
+        if (stored != null) {
+            long mark = ByteBuffer.wrap(stored).getLong();
             from = Math.max(from, mark + 1);
             progressWritten = mark;
         }
@@ -295,6 +298,11 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         if (!event.getHostId().equals(key)) {
             deadLetter(record, DeadLetters.Stage.DECODE, "record key '" + key + "' is not the event's hostId '"
                     + event.getHostId() + "': the host's events would lose their order");
+            return;
+        }
+        if (StoreNames.PROGRESS_KEY.equals(event.getHostId())) {
+            deadLetter(record, DeadLetters.Stage.DECODE, "host id \"\\u0000input-progress\" is reserved for the "
+                    + "tracker's own bookkeeping");
             return;
         }
         consume(event, record.value(), offset, record);
@@ -531,7 +539,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             }
         }
         if (mark >= 0 && mark != progressWritten) {
-            progress.put(context.taskId().partition(), mark);
+            states.put(StoreNames.PROGRESS_KEY, ByteBuffer.allocate(Long.BYTES).putLong(mark).array());
             progressWritten = mark;
         }
     }
@@ -614,6 +622,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         try (KeyValueIterator<String, byte[]> it = states.all()) {
             it.forEachRemaining(kv -> hosts.add(kv.key));
         }
+        hosts.remove(StoreNames.PROGRESS_KEY);
         for (String host : hosts) {
             Live l = live(host);
             if (l == null || l.silent || l.lastEventAt + silentTimeout.toMillis() > streamTime) {

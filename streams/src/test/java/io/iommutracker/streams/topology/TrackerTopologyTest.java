@@ -136,6 +136,21 @@ class TrackerTopologyTest {
     }
 
     @Test
+    void shouldDeadLetterAHostIdReservedForTheTrackersBookkeeping() {
+        t.report("h1", safeHost());
+        String reserved = io.iommutracker.streams.StoreNames.PROGRESS_KEY;
+        t.pipe(new PciEvent(reserved, 1L, java.time.Instant.ofEpochMilli(t.now()), "t", new Heartbeat()));
+        t.report("h1", nvme("0000:01:00.0"));
+
+        List<TestRecord<byte[], byte[]>> dlq = t.deadLetters();
+        assertThat(dlq).hasSize(1);
+        assertThat(header(dlq.get(0), DlqHeaders.STAGE)).isEqualTo("DECODE");
+        assertThat(header(dlq.get(0), DlqHeaders.REASON)).contains("reserved");
+        assertThat(new String(dlq.get(0).key(), StandardCharsets.UTF_8)).isEqualTo(reserved);
+        assertThat(t.view("h1").getDeviceCount()).isEqualTo(1);
+    }
+
+    @Test
     void shouldFireIsolationWhileAssignedDeviceSharesLiveGroupWithHostDevice() {
         t.report("h1", safeHost(), nvme("0000:01:00.0"), nvme("0000:01:00.1"), vfio("0000:01:00.0", "vm-1"));
 
