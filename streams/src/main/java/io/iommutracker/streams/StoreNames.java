@@ -15,7 +15,8 @@ package io.iommutracker.streams;
  *       with its {@link #HOST_VIEWS} entry, so the two agree. The events since are read back from the input topic
  *       when a task starts (the checkpoint has the offset of the last one in it), so no store keeps them. Under the
  *       key {@link #PROGRESS_KEY}, which no host can have, the task's progress mark: the input offset up to which
- *       every event is in some checkpoint, where that read starts (8 bytes, big-endian); internal to the topology.</li>
+ *       every event is in some checkpoint, where that read starts, and the task's stream time there (two big-endian
+ *       longs); internal to the topology.</li>
  * </ul>
  */
 public final class StoreNames {
@@ -31,6 +32,13 @@ public final class StoreNames {
      * they were last written); a NUL-prefixed id, refused for telemetry.
      */
     public static final String PROGRESS_KEY = "\u0000input-progress";
+    /**
+     * The key prefix of an evaluation tick: a record an idle task writes into its own partition of the telemetry
+     * topic, followed by the partition number (e.g. {@code "\u0000evaluate:3"}), so that the end of its open
+     * evaluation windows is a position in the input, which a replay finds at the same place. NUL-prefixed, so no
+     * host id; telemetry under such a key that is not a tick is dead-lettered.
+     */
+    public static final String TICK_PREFIX = "\u0000evaluate:";
     public static final String HOST_VIEW_HISTORY = "host-view-history";
     public static final String ALERTS = "alerts";
 }

@@ -40,6 +40,16 @@ import org.apache.kafka.streams.StreamsConfig;
  *                               one: as-of reads are exact to this resolution, and the latest view lags the events by
  *                               about this much at most. Changes and alerts are not affected (every event). Zero
  *                               writes them on every event. Default 1 s
+ * @param evaluationWindow       how much event time of one host's telemetry is folded in before its view, changes and
+ *                               alerts are evaluated: a host's first event after an evaluation opens a window of this
+ *                               length (record timestamps); the host is evaluated once, over all its events in the
+ *                               window, when the partition's stream time reaches the window's end, when the window
+ *                               holds {@code HostProcessor.WINDOW_EVENTS} events, or at an evaluation tick that an idle
+ *                               task writes into its own input partition (so that where a window ended is in the log,
+ *                               and a replay closes it at the same record). A busy host costs one evaluation per window
+ *                               instead of one per event; a state that lasted less than a window within it is not
+ *                               reported. A host's first event and late events (window already past in stream time)
+ *                               are evaluated at once. Zero evaluates every event on its own. Default 20 ms
  * @param hostCache              deserialised hosts kept in memory per task, besides those with events since their
  *                               checkpoint (never evicted); a host not kept is rebuilt from its checkpoint on its next
  *                               event. Default 4096
@@ -48,12 +58,15 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public record TrackerConfig(String bootstrapServers, String applicationId, Path stateDir, String processingGuarantee,
                             String applicationServer, Duration silentTimeout, Duration historyRetention,
-                            Duration historySegment, Duration viewResolution, int hostCache, short topicReplicationFactor,
-                            Map<String, String> extra) {
+                            Duration historySegment, Duration viewResolution, Duration evaluationWindow, int hostCache,
+                            short topicReplicationFactor, Map<String, String> extra) {
 
     public static final String DEFAULT_APPLICATION_ID = "iommu-tracker";
     public static final Path DEFAULT_STATE_DIR = Path.of("data", "streams");
     public static final Duration DEFAULT_VIEW_RESOLUTION = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_EVALUATION_WINDOW = Duration.ofMillis(20);
+    /** The longest evaluation window accepted: longer would hold alerts back for longer than anyone would want. */
+    public static final Duration MAX_EVALUATION_WINDOW = Duration.ofSeconds(10);
     public static final Duration DEFAULT_HISTORY_SEGMENT = Duration.ofMinutes(5);
     public static final int DEFAULT_HOST_CACHE = Integer.getInteger("iommutracker.streams.hostCache", 4096);
 
@@ -72,6 +85,10 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
         if (viewResolution.isNegative()) {
             throw new IllegalArgumentException("viewResolution: must not be negative, got " + viewResolution);
         }
+        if (evaluationWindow.isNegative() || evaluationWindow.compareTo(MAX_EVALUATION_WINDOW) > 0) {
+            throw new IllegalArgumentException("evaluationWindow: must be between 0 and " + MAX_EVALUATION_WINDOW
+                    + ", got " + evaluationWindow);
+        }
         if (hostCache < 0) {
             throw new IllegalArgumentException("hostCache: must not be negative, got " + hostCache);
         }
@@ -80,66 +97,73 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
 
     public static TrackerConfig defaults(String bootstrapServers) {
         return new TrackerConfig(bootstrapServers, DEFAULT_APPLICATION_ID, DEFAULT_STATE_DIR, StreamsConfig.EXACTLY_ONCE_V2,
-                null, Duration.ofMinutes(10), Duration.ofDays(30), DEFAULT_HISTORY_SEGMENT, DEFAULT_VIEW_RESOLUTION, DEFAULT_HOST_CACHE, (short) 1, Map.of());
+                null, Duration.ofMinutes(10), Duration.ofDays(30), DEFAULT_HISTORY_SEGMENT, DEFAULT_VIEW_RESOLUTION,
+                DEFAULT_EVALUATION_WINDOW, DEFAULT_HOST_CACHE, (short) 1, Map.of());
     }
 
     public TrackerConfig withApplicationId(String id) {
         return new TrackerConfig(bootstrapServers, id, stateDir, processingGuarantee, applicationServer, silentTimeout,
-                historyRetention, historySegment, viewResolution, hostCache, topicReplicationFactor, extra);
+                historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withStateDir(Path dir) {
         return new TrackerConfig(bootstrapServers, applicationId, dir, processingGuarantee, applicationServer, silentTimeout,
-                historyRetention, historySegment, viewResolution, hostCache, topicReplicationFactor, extra);
+                historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withProcessingGuarantee(String guarantee) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, guarantee, applicationServer, silentTimeout,
-                historyRetention, historySegment, viewResolution, hostCache, topicReplicationFactor, extra);
+                historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
     }
 
     /** host:port of this instance's query API, published to other instances as application.server. */
     public TrackerConfig withApplicationServer(String hostPort) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, hostPort, silentTimeout,
-                historyRetention, historySegment, viewResolution, hostCache, topicReplicationFactor, extra);
+                historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withSilentTimeout(Duration timeout) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer, timeout,
-                historyRetention, historySegment, viewResolution, hostCache, topicReplicationFactor, extra);
+                historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withHistoryRetention(Duration retention) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, retention, historySegment.compareTo(retention) > 0 ? retention : historySegment, viewResolution,
+                silentTimeout, retention, historySegment.compareTo(retention) > 0 ? retention : historySegment, viewResolution, evaluationWindow,
                 hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withHistorySegment(Duration segment) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, segment, viewResolution, hostCache, topicReplicationFactor, extra);
+                silentTimeout, historyRetention, segment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withViewResolution(Duration resolution) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, historySegment, resolution, hostCache, topicReplicationFactor, extra);
+                silentTimeout, historyRetention, historySegment, resolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
+    }
+
+    public TrackerConfig withEvaluationWindow(Duration window) {
+        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
+                silentTimeout, historyRetention, historySegment, viewResolution, window, hostCache, topicReplicationFactor,
+                extra);
     }
 
     public TrackerConfig withHostCache(int hosts) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, historySegment, viewResolution, hosts, topicReplicationFactor, extra);
+                silentTimeout, historyRetention, historySegment, viewResolution, evaluationWindow, hosts, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withTopicReplicationFactor(short rf) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, historySegment, viewResolution, hostCache, rf, extra);
+                silentTimeout, historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, rf, extra);
     }
 
     public TrackerConfig withExtra(Map<String, String> more) {
         Map<String, String> all = new TreeMap<>(extra);
         all.putAll(more);
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, historySegment, viewResolution, hostCache, topicReplicationFactor, all);
+                silentTimeout, historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, all);
     }
 
     /** Adds every property of a Java properties file (client security settings, Streams tuning...). */

@@ -9,6 +9,9 @@ import io.iommutracker.streams.topology.EncodeOnce;
 import io.iommutracker.streams.topology.HostProcessorSupplier;
 import io.iommutracker.streams.topology.KafkaInputLog;
 import io.iommutracker.streams.topology.Sinks;
+import io.iommutracker.streams.topology.Ticks;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -37,7 +40,8 @@ public final class TrackerTopology {
         t.addSource(Sinks.SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 Topics.TELEMETRY.name());
         t.addProcessor(Sinks.PROCESSOR, new HostProcessorSupplier(engine, config.silentTimeout(),
-                config.viewResolution(), config.hostCache(), KafkaInputLog.INSTANCE), Sinks.SOURCE);
+                config.viewResolution(), config.evaluationWindow(), config.hostCache(), KafkaInputLog.INSTANCE),
+                Sinks.SOURCE);
         // Record caches on the key-value stores: the several updates a hot host gets within one commit interval reach
         // RocksDB and the changelog as one write.
         // (Versioned stores have no cache:
@@ -58,6 +62,10 @@ public final class TrackerTopology {
         t.addSink(Sinks.CHANGES, Topics.CHANGES.name(), Serdes.String().serializer(),
                 Topics.CHANGES.valueSerde().serializer(), Sinks.PROCESSOR);
         t.addSink(Sinks.ALERTS, Topics.ALERTS.name(), Serdes.String().serializer(), alerts.serializer(), Sinks.PROCESSOR);
+        // a tick goes back into the partition of the task that wrote it, which its key names
+        t.addSink(Sinks.TICKS, Topics.TELEMETRY.name(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
+                (topic, key, value, partitions) -> Optional.of(Set.of(Ticks.partitionOf(key) % partitions)),
+                Sinks.PROCESSOR);
         return t;
     }
 

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -27,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.PriorityQueue;
 import java.util.Set;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.KeyValue;
@@ -80,10 +82,16 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     static final int MAX_PENDING = 4;
     /** Alert records kept decoded in memory (a firing alert is read on every evaluation of its host). */
     static final int LATEST_ALERTS = 16_384;
+    /** A window holding this many events is evaluated at once, whatever the stream time (a clock standing still). */
+    static final int WINDOW_EVENTS = 256;
+    /** A tick not back after this long (its transaction aborted) is written again. */
+    static final long TICK_RETRY_MS = 2_000;
 
     private final HostEngine engine;
     private final Duration silentTimeout;
     private final long resolution;
+    /** The evaluation window in milliseconds of record time; 0 evaluates each event on its own. */
+    private final long window;
     private final int workingCopies;
     private final InputLog input;
     private ProcessorContext<Object, Object> context;
@@ -92,6 +100,19 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     private long lastOffset = -1;
     /** The progress mark last put in {@link #states}. */
     private long progressWritten = -1;
+    /** The task's stream time: the largest record timestamp consumed or replayed (a mark restores it), or -1. */
+    private long streamTime = -1;
+    /** {@link #streamTime} before the record being consumed. */
+    private long streamTimeBefore = -1;
+    /** Open evaluation windows by closing time, then opening order; an entry whose host no longer has it is stale. */
+    private PriorityQueue<Window> windows;
+    private long windowsOpened;
+    /** Hosts with an open window. */
+    private int openWindows;
+    /** Wall-clock time the last record was processed: a task idle for a window with windows open writes a tick. */
+    private long lastRecordWall;
+    /** Wall-clock time of the tick written and not yet consumed, or -1. */
+    private long tickSentAt = -1;
     private KeyValueStore<String, HostView> views;
     private VersionedKeyValueStore<String, HostView> history;
     private KeyValueStore<String, Alert> alerts;
@@ -113,6 +134,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
      * {@link #cache}.
      */
     private Map<String, Alert> latestAlerts;
+
+    private record Window(long closesAt, long id, String host) {
+    }
 
     /**
      * One host's working copy. Mutable on purpose: it is owned by the task's thread and changed by every event, and
@@ -143,16 +167,27 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         long offset = -1;
         /** Input offset of the first event since the checkpoint, or -1. */
         long pendingFrom = -1;
+        /** Stream time before the record at pendingFrom was consumed: a replay from there starts at it. */
+        long pendingFromStreamTime = -1;
         /** Events consumed since the checkpoint and their bytes. */
         int pendingEvents;
         int pendingBytes;
+        /** Id of the host's open evaluation window, or -1 when every event consumed has been evaluated. */
+        long window = -1;
+        int windowEvents;
+        /** Whether an event since the last evaluation may have changed the view. */
+        boolean viewMayDiffer;
+        /** The facts and the gap the last evaluation saw ({@link #view} is the view it made). */
+        HostFacts evaluatedFacts = HostFacts.NONE;
+        HostRecord.Gap evaluatedGap;
     }
 
-    HostProcessor(HostEngine engine, Duration silentTimeout, Duration viewResolution, int workingCopies,
-                  InputLog input) {
+    HostProcessor(HostEngine engine, Duration silentTimeout, Duration viewResolution, Duration evaluationWindow,
+                  int workingCopies, InputLog input) {
         this.engine = engine;
         this.silentTimeout = silentTimeout;
         this.resolution = viewResolution.toMillis();
+        this.window = evaluationWindow.toMillis();
         this.workingCopies = workingCopies;
         this.input = input;
     }
@@ -165,6 +200,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         this.history = context.getStateStore(StoreNames.HOST_VIEW_HISTORY);
         this.alerts = context.getStateStore(StoreNames.ALERTS);
         this.pending = new LinkedHashMap<>();
+        this.windows = new PriorityQueue<>(Comparator.comparingLong(Window::closesAt).thenComparingLong(Window::id));
         this.latestAlerts = new LinkedHashMap<>(256, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Alert> eldest) {
@@ -182,6 +218,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         } else {
             // every event is checkpointed at once: only the progress mark is left to write
             context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> writeProgress());
+        }
+        if (window > 0) {
+            context.schedule(Duration.ofMillis(Math.max(10, window)), PunctuationType.WALL_CLOCK_TIME, this::tick);
         }
         replay();
     }
@@ -213,21 +252,29 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             log.warn("{} hosts have checkpoints of an older format without an input offset: events consumed after "
                     + "them are not replayed (their next event reports a sequence gap)", unknown);
         }
+        // a host quiet for a long time has an old checkpoint but nothing after it: the mark, not the oldest checkpoint,
+        // bounds how far back the replay starts; the stream time there lets the windows close where they closed
+        byte[] stored = states.get(StoreNames.PROGRESS_KEY);
+        if (stored != null) {
+            ByteBuffer b = ByteBuffer.wrap(stored);
+            long mark = b.getLong();
+            // with windows, every record after the mark is read, if only for its timestamp: the stream time
+            from = window > 0 ? mark + 1 : Math.max(from, mark + 1);
+            progressWritten = mark;
+            streamTime = b.remaining() >= Long.BYTES ? b.getLong() : -1;
+        }
         if (checkpointed.isEmpty()) {
             return;
         }
         int partition = context.taskId().partition();
-        // a host quiet for a long time has an old checkpoint but nothing after it: the mark, not the oldest checkpoint,
-        // bounds how far back the replay starts
-        byte[] stored = states.get(StoreNames.PROGRESS_KEY);
-        if (stored != null) {
-            long mark = ByteBuffer.wrap(stored).getLong();
-            from = Math.max(from, mark + 1);
-            progressWritten = mark;
-        }
         long started = System.nanoTime();
         Set<String> rebuilt = new HashSet<>();
         InputLog.Summary read = input.read(context.appConfigs(), Topics.TELEMETRY.name(), partition, from, e -> {
+            if (Ticks.isTickKey(e.key())) {
+                advance(e.timestamp(), Ticks.malformed(e.key(), e.value()) == null, false);
+                return;
+            }
+            advance(e.timestamp(), false, false);
             String host = e.key() == null ? null : new String(e.key(), StandardCharsets.UTF_8);
             Long checkpoint = host == null ? null : checkpointed.get(host);
             if (checkpoint == null || e.offset() <= checkpoint) {
@@ -242,7 +289,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             if (event == null || !event.getHostId().equals(host)) {
                 return;
             }
-            if (consume(event, e.value(), e.offset(), null)) {
+            if (consume(event, e.value(), e.offset(), e.timestamp(), null)) {
                 rebuilt.add(host);
             }
         });
@@ -272,10 +319,17 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         return pending.size();
     }
 
+    /** Hosts with an open evaluation window. */
+    int openWindows() {
+        return openWindows;
+    }
+
     @Override
     public void close() {
         cache.clear();
         pending.clear();
+        windows.clear();
+        openWindows = 0;
         latestAlerts.clear();
     }
 
@@ -283,6 +337,16 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     public void process(Record<byte[], byte[]> record) {
         long offset = context.recordMetadata().map(m -> m.offset()).orElse(-1L);
         lastOffset = Math.max(lastOffset, offset);
+        lastRecordWall = context.currentSystemTimeMs();
+        if (Ticks.isTickKey(record.key())) {
+            String bad = Ticks.malformed(record.key(), record.value());
+            advance(record.timestamp(), bad == null, true);
+            if (bad != null) {
+                deadLetter(record, DeadLetters.Stage.DECODE, bad);
+            }
+            return;
+        }
+        advance(record.timestamp(), false, true);
         PciEvent event;
         try {
             event = EVENTS.decode(Topics.TELEMETRY.name(), record.value());
@@ -305,16 +369,64 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
                     + "tracker's own bookkeeping");
             return;
         }
-        consume(event, record.value(), offset, record);
+        consume(event, record.value(), offset, record.timestamp(), record);
     }
 
     /**
-     * Applies a decoded event to its host. With {@code record} null it is a replay at init of an event consumed
-     * before: the same steps and the same working copy, but nothing is written, forwarded or logged as news.
+     * Before a record (live or replayed): the stream time moves to its timestamp, and every window that ends by then is
+     * evaluated, or every open window when the record is a tick. Windows therefore close at the same record whenever
+     * the input is consumed again.
+     */
+    private void advance(long timestamp, boolean tick, boolean emit) {
+        streamTimeBefore = streamTime;
+        if (timestamp > streamTime) {
+            streamTime = timestamp;
+        }
+        if (tick) {
+            tickSentAt = -1;
+        }
+        if (openWindows == 0) {
+            windows.clear();
+            return;
+        }
+        long upTo = tick ? Long.MAX_VALUE : streamTime;
+        boolean any = false;
+        while (!windows.isEmpty() && windows.peek().closesAt() <= upTo) {
+            Window w = windows.poll();
+            Live l = cache.get(w.host());
+            if (l != null && l.window == w.id()) {
+                evaluate(w.host(), l, emit);
+                any = true;
+            }
+        }
+        if (emit && any) {
+            trim();
+        }
+    }
+
+    /**
+     * Wall-clock punctuation: a task with open windows that has had no record for a window writes a tick into its
+     * own input partition; consuming it closes them. Under exactly-once it is visible once the transaction commits.
+     */
+    private void tick(long now) {
+        if (openWindows == 0 || now - lastRecordWall < window || (tickSentAt >= 0 && now - tickSentAt < TICK_RETRY_MS)) {
+            return;
+        }
+        int partition = context.taskId().partition();
+        long at = Math.max(0, streamTime);
+        context.forward(new Record<>(Ticks.key(partition), Ticks.value(partition, at), at), Sinks.TICKS);
+        tickSentAt = now;
+    }
+
+    /**
+     * Applies a decoded event to its host, and evaluates the host (view, changes, alerts) now or when its window
+     * closes. With {@code record} null it is a replay at init of an event consumed before: the same steps and the same
+     * working copy, but nothing is written, forwarded or logged as news.
      *
+     * @param timestamp the record's timestamp, which windows are measured in
      * @return whether the event consumed a sequence of its host
      */
-    private boolean consume(PciEvent event, byte[] raw, long offset, Record<byte[], byte[]> record) {
+    private boolean consume(PciEvent event, byte[] raw, long offset, long timestamp, Record<byte[], byte[]> record) {
         boolean emit = record != null;
         String host = event.getHostId();
         Live live = live(host);
@@ -339,19 +451,23 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             } else {
                 // its transaction deleted the checkpoint the replay started from: only an at-least-once restart
                 // can get here, and the record will be consumed again
-                cache.remove(host);
-                pending.remove(host);
-                return false;
+                forget(host);
             }
             return true;
         }
-        HostEngine.Host state = live == null ? engine.empty(host) : live.host;
-        HostView before = live == null ? null : live.view;
-        HostFacts facts = live == null ? HostFacts.NONE : live.facts;
+        boolean fresh = live == null;
+        if (fresh) {
+            live = new Live();
+            live.host = engine.empty(host);
+            live.facts = HostFacts.NONE;
+            cache.put(host, live);
+        }
+        HostEngine.Host state = live.host;
         HostEngine.Host next = state;
+        HostFacts facts = live.facts;
         try {
             // a heartbeat carries nothing to apply: skip the emulator and keep the stored bytes
-            if (!(event.getPayload() instanceof Heartbeat) || live == null) {
+            if (!(event.getPayload() instanceof Heartbeat) || fresh) {
                 next = state.apply(event);
                 facts = facts.after(event);
             }
@@ -366,43 +482,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
                 deadLetter(record, DeadLetters.Stage.APPLY, "emulator failure: " + e);
             }
         }
-        HostView view = before;
-        if (live == null || before == null || before.getDegraded() != (gap != null)
-                || (next != state && next.viewMayDiffer(state, event))) {
-            HostView candidate = stamped(next.view(), host, event.getSequence(), at, gap != null);
-            if (before == null || !ViewDiff.sameContent(before, candidate)) {
-                view = candidate;
-                if (emit) {
-                    for (IommuChange c : ViewDiff.diff(host, before, view, event.getSequence(), at)) {
-                        context.forward(new Record<>(host, c, at), Sinks.CHANGES);
-                    }
-                }
-            }
-        }
-        Set<String> firing = live == null ? Set.of() : live.firing;
-        // the rules read only the view, the facts and the gap: when none changed, the last evaluation still holds
-        // (unless HOST_SILENT fired since, which this event resolves)
-        boolean sameInputs = live != null && !live.silent && view == before && facts == live.facts
-                && Objects.equals(gap, live.gap);
-        List<Condition> conditions = live == null ? null : live.conditions;
-        if (!sameInputs) {
-            List<Condition> now = AlertRules.evaluate(host, view, facts, gap, null);
-            // the rules answer with the very list reconciled last while nothing changed: then there is nothing to emit
-            // (unless the firing set changed since, by HOST_SILENT)
-            if (now != conditions || live.conditionsFiring != firing) {
-                AlertReconciler.Outcome outcome = AlertReconciler.reconcile(firing, now, this::latestAlert, at);
-                if (emit) {
-                    publishAlerts(outcome.emit(), at);
-                }
-                firing = outcome.firing();
-            }
-            conditions = now;
-        }
-        if (live == null) {
-            live = new Live();
-            cache.put(host, live);
-        }
-        if (next != live.host) {
+        if (next != state) {
+            live.viewMayDiffer |= next.viewMayDiffer(state, event);
             live.host = next;
             live.stateBytes = null;
         }
@@ -414,19 +495,94 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         }
         live.offset = offset;
         live.gap = gap;
-        live.silent = false;
+        if (live.pendingEvents == 0) {
+            live.pendingFrom = offset;
+            live.pendingFromStreamTime = streamTimeBefore;
+        }
+        live.pendingEvents++;
+        live.pendingBytes += raw.length;
+        // a host's first event, an event later than its window (already past in stream time) and every event without
+        // windows are evaluated at once; else the event joins the host's window, or opens one
+        boolean now = window <= 0 || live.checkpointSequence < 0;
+        if (!now && live.window < 0) {
+            long closesAt = timestamp + window;
+            if (closesAt <= streamTime) {
+                now = true;
+            } else {
+                live.window = windowsOpened++;
+                live.windowEvents = 1;
+                openWindows++;
+                windows.add(new Window(closesAt, live.window, host));
+            }
+        } else if (!now && ++live.windowEvents >= WINDOW_EVENTS) {
+            now = true;
+        }
+        if (now) {
+            evaluate(host, live, emit);
+        } else {
+            pending.putIfAbsent(host, emit ? live.lastEventWall : 0L);
+        }
+        if (emit) {
+            trim();
+        }
+        return true;
+    }
+
+    /**
+     * Evaluates a host over every event consumed since its last evaluation: its view (when one of them may have changed
+     * it), the changes from the last view, the alert rules (when their inputs changed); then closes its window and
+     * writes its checkpoint when due. Stamped with its last event (sequence, observedAt).
+     */
+    private void evaluate(String host, Live live, boolean emit) {
+        if (live.window >= 0) {
+            live.window = -1;
+            live.windowEvents = 0;
+            openWindows--;
+        }
+        long at = live.lastEventAt;
+        long sequence = live.lastSequence;
+        HostRecord.Gap gap = live.gap;
+        HostView before = live.view;
+        HostView view = before;
+        if (before == null || before.getDegraded() != (gap != null) || live.viewMayDiffer) {
+            HostView candidate = stamped(live.host.view(), host, sequence, at, gap != null);
+            if (before == null || !ViewDiff.sameContent(before, candidate)) {
+                view = candidate;
+                if (emit) {
+                    for (IommuChange c : ViewDiff.diff(host, before, view, sequence, at)) {
+                        context.forward(new Record<>(host, c, at), Sinks.CHANGES);
+                    }
+                }
+            }
+        }
+        live.viewMayDiffer = false;
+        Set<String> firing = live.firing == null ? Set.of() : live.firing;
+        // the rules read only the view, the facts and the gap: when none changed, the last evaluation still holds
+        // (unless HOST_SILENT fired since, which this event resolves)
+        boolean sameInputs = before != null && !live.silent && view == before && live.facts == live.evaluatedFacts
+                && Objects.equals(gap, live.evaluatedGap);
+        if (!sameInputs) {
+            List<Condition> now = AlertRules.evaluate(host, view, live.facts, gap, null);
+            // the rules answer with the very list reconciled last while nothing changed: then there is nothing to emit
+            // (unless the firing set changed since, by HOST_SILENT)
+            if (now != live.conditions || live.conditionsFiring != firing) {
+                AlertReconciler.Outcome outcome = AlertReconciler.reconcile(firing, now, this::latestAlert, at);
+                if (emit) {
+                    publishAlerts(outcome.emit(), at);
+                }
+                firing = outcome.firing();
+            }
+            live.conditions = now;
+        }
         live.firing = firing;
-        live.conditions = conditions;
         live.conditionsFiring = firing;
+        live.silent = false;
+        live.evaluatedFacts = live.facts;
+        live.evaluatedGap = gap;
         if (view != live.view) {
             live.view = view;
             live.viewPublished = false;
         }
-        if (live.pendingEvents == 0) {
-            live.pendingFrom = offset;
-        }
-        live.pendingEvents++;
-        live.pendingBytes += raw.length;
         if (emit && (live.checkpointSequence < 0 || live.pendingEvents >= PENDING_EVENTS
                 || live.pendingBytes >= PENDING_BYTES || resolution <= 0 || at - live.flushedAt >= resolution)) {
             flush(host, live);
@@ -434,10 +590,16 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             // a replayed host waits for the first punctuation (its live copy was never flushed past this event)
             pending.putIfAbsent(host, emit ? live.lastEventWall : 0L);
         }
-        if (emit) {
-            trim();
+    }
+
+    /** Drops a host's working copy, open window included. */
+    private void forget(String host) {
+        Live l = cache.remove(host);
+        if (l != null && l.window >= 0) {
+            l.window = -1;
+            openWindows--;
         }
-        return true;
+        pending.remove(host);
     }
 
     /** The working copy of a host, rebuilt from its checkpoint when not in memory; null for an unknown host. */
@@ -470,6 +632,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         l.firing = r.firing();
         l.checkpointSequence = r.lastSequence();
         l.flushedAt = r.lastEventAt();
+        l.evaluatedFacts = l.facts;
+        l.evaluatedGap = l.gap;
         l.offset = r.offset();
         // the view's content is the state's (events since its stamp did not change it); its degraded flag follows the gap
         l.view = stamped(l.host.view(), host, r.viewSequence(), r.viewAt(), l.gap != null);
@@ -510,7 +674,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         List<String> due = new ArrayList<>();
         pending.forEach((host, since) -> {
             Live l = cache.get(host);
-            if (l == null || now - l.lastEventWall >= resolution || now - since >= MAX_PENDING * resolution) {
+            // a host with an open window is written once it is evaluated
+            if (l == null || (l.window < 0 && (now - l.lastEventWall >= resolution
+                    || now - since >= MAX_PENDING * resolution))) {
                 due.add(host);
             }
         });
@@ -532,14 +698,16 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
      */
     private void writeProgress() {
         long mark = lastOffset;
+        long time = streamTime;
         for (String host : pending.keySet()) {
             Live l = cache.get(host);
-            if (l != null && l.pendingFrom >= 0) {
-                mark = Math.min(mark, l.pendingFrom - 1);
+            if (l != null && l.pendingFrom >= 0 && l.pendingFrom - 1 < mark) {
+                mark = l.pendingFrom - 1;
+                time = l.pendingFromStreamTime;
             }
         }
         if (mark >= 0 && mark != progressWritten) {
-            states.put(StoreNames.PROGRESS_KEY, ByteBuffer.allocate(Long.BYTES).putLong(mark).array());
+            states.put(StoreNames.PROGRESS_KEY, ByteBuffer.allocate(2 * Long.BYTES).putLong(mark).putLong(time).array());
             progressWritten = mark;
         }
     }
@@ -610,8 +778,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         views.delete(host);
         history.delete(host, at);
         states.delete(host);
-        cache.remove(host);
-        pending.remove(host);
+        forget(host);
         context.forward(new Record<>(host, null, at), Sinks.VIEWS);
         log.info("host {} decommissioned at sequence {}", host, event.getSequence());
     }
@@ -625,7 +792,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         hosts.remove(StoreNames.PROGRESS_KEY);
         for (String host : hosts) {
             Live l = live(host);
-            if (l == null || l.silent || l.lastEventAt + silentTimeout.toMillis() > streamTime) {
+            // a host with an open window has just been heard from
+            if (l == null || l.silent || l.window >= 0 || l.lastEventAt + silentTimeout.toMillis() > streamTime) {
                 continue;
             }
             // the alert's time is derived from event time, not from when the punctuation happened to run

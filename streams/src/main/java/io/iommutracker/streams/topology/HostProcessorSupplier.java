@@ -11,17 +11,20 @@ public final class HostProcessorSupplier implements ProcessorSupplier<byte[], by
     private final HostEngine engine;
     private final Duration silentTimeout;
     private final Duration viewResolution;
+    private final Duration evaluationWindow;
     private final int workingCopies;
     private final InputLog input;
 
     /**
      * @param viewResolution how often at most a host's checkpoint and latest view are written (zero: every event)
+     * @param evaluationWindow event time of one host folded into one evaluation (zero: every event evaluated alone)
      * @param workingCopies  deserialised hosts kept in memory per task besides those with events since their
      *                       checkpoint (zero: a host is rebuilt from its checkpoint on its first event after one)
      * @param input          where a starting task reads back the events its checkpoints miss
      */
-    public HostProcessorSupplier(HostEngine engine, Duration silentTimeout, Duration viewResolution, int workingCopies,
-                                 InputLog input) {
+    public HostProcessorSupplier(HostEngine engine, Duration silentTimeout, Duration viewResolution,
+                                 Duration evaluationWindow, int workingCopies, InputLog input) {
+        this.evaluationWindow = evaluationWindow;
         this.input = input;
         this.engine = engine;
         this.silentTimeout = silentTimeout;
@@ -31,6 +34,6 @@ public final class HostProcessorSupplier implements ProcessorSupplier<byte[], by
 
     @Override
     public Processor<byte[], byte[], Object, Object> get() {
-        return new HostProcessor(engine, silentTimeout, viewResolution, workingCopies, input);
+        return new HostProcessor(engine, silentTimeout, viewResolution, evaluationWindow, workingCopies, input);
     }
 }

@@ -12,4 +12,6 @@ public final class Sinks {
     public static final String VIEWS = "host-views-sink";
     public static final String CHANGES = "changes-sink";
     public static final String ALERTS = "alerts-sink";
+    /** Evaluation ticks, into the task's own partition of the telemetry topic. */
+    public static final String TICKS = "evaluation-tick-sink";
 }

@@ -58,25 +58,66 @@ class TrackerIntegrationTest {
                     int deadLetters) {
     }
 
-    static Expected expected(List<FleetSimulator.SimRecord> records, Path dir) {
+    /**
+     * What uninterrupted runs of the topology make of the telemetry topic as committed, one per partition as the tasks
+     * of a real run (a task's stream time and its evaluation windows are its partition's), with the configuration's
+     * evaluation window; the outputs of the hosts in {@code ns}. The topic as read holds everything the real runs
+     * consumed, other tests' records and the evaluation ticks included, so the windows close at the same records.
+     */
+    static Expected expected(String ns, Path dir) {
+        Map<Integer, List<ConsumerRecord<byte[], byte[]>>> byPartition = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : Cluster.readCommitted(Topics.TELEMETRY.name())) {
+            byPartition.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r);
+        }
         Map<String, HostView> views = new TreeMap<>();
         Map<String, List<String>> changes = new TreeMap<>();
         Map<String, List<String>> alerts = new TreeMap<>();
         int dlq = 0;
-        try (TrackerTestDriver t = new TrackerTestDriver(EmulatorEngine.INSTANCE, Duration.ZERO, dir)) {
-            for (FleetSimulator.SimRecord r : records) {
-                t.pipeRaw(r.key(), r.value(), r.timestamp());
+        for (Map.Entry<Integer, List<ConsumerRecord<byte[], byte[]>>> p : byPartition.entrySet()) {
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>(p.getValue());
+            records.sort(java.util.Comparator.comparingLong(ConsumerRecord::offset));
+            java.util.Set<String> hosts = new java.util.TreeSet<>();
+            try (TrackerTestDriver t = new TrackerTestDriver(EmulatorEngine.INSTANCE, Duration.ZERO,
+                    dir.resolve("p" + p.getKey()), c -> c.withEvaluationWindow(config("expected").evaluationWindow()))) {
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    t.pipeRaw(r.key(), r.value(), r.timestamp());
+                    String host = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+                    if (host.startsWith(ns) && r.value() != null) {
+                        hosts.add(host);
+                    }
+                }
+                dlq += (int) t.deadLetters().stream()
+                        .filter(r -> r.key() != null && new String(r.key(), StandardCharsets.UTF_8).startsWith(ns)).count();
+                for (IommuChange c : t.changes()) {
+                    if (c.getHostId().startsWith(ns)) {
+                        changes.computeIfAbsent(c.getHostId(), k -> new ArrayList<>()).add(c.toString());
+                    }
+                }
+                for (Alert a : t.alertRecords()) {
+                    if (a.getHostId().startsWith(ns)) {
+                        alerts.computeIfAbsent(a.getFingerprint(), k -> new ArrayList<>()).add(a.toString());
+                    }
+                }
+                for (String h : hosts) {
+                    HostView v = t.view(h);
+                    if (v != null) {
+                        views.put(h, v);
+                    }
+                }
             }
-            dlq = t.deadLetters().size();
-            for (IommuChange c : t.changes()) {
-                changes.computeIfAbsent(c.getHostId(), k -> new ArrayList<>()).add(c.toString());
-            }
-            for (Alert a : t.alertRecords()) {
-                alerts.computeIfAbsent(a.getFingerprint(), k -> new ArrayList<>()).add(a.toString());
-            }
-            records.stream().map(FleetSimulator.SimRecord::hostId).distinct().forEach(h -> views.put(h, t.view(h)));
         }
         return new Expected(views, changes, alerts, dlq);
+    }
+
+    /**
+     * Waits until the application has committed the whole telemetry topic and stays so for a second: an idle task
+     * with windows open writes a tick into its partition (within a window, visible at its next commit), and only
+     * once that is consumed are its last events evaluated.
+     */
+    static void awaitQuiet(String appId, Duration timeout) throws InterruptedException {
+        Cluster.await("caught up", timeout, () -> Cluster.caughtUp(appId));
+        Thread.sleep(1000);
+        Cluster.await("caught up with its evaluation ticks", Duration.ofSeconds(30), () -> Cluster.caughtUp(appId));
     }
 
     static Map<String, List<String>> committedChanges(String namespace) {
@@ -137,13 +178,13 @@ class TrackerIntegrationTest {
             Cluster.await("both instances running", Duration.ofSeconds(60),
                     () -> apps.stream().allMatch(a -> a.state() == KafkaStreams.State.RUNNING));
             Cluster.produce(records);
-            Cluster.await("caught up", Duration.ofSeconds(90), () -> Cluster.caughtUp(appId));
+            awaitQuiet(appId, Duration.ofSeconds(90));
             Cluster.await("stable", Duration.ofSeconds(30), () -> apps.stream().allMatch(a -> a.state() == KafkaStreams.State.RUNNING));
             for (TrackerApp a : apps) {
                 assertThat(a.streams().metadataForLocalThreads().stream().mapToInt(m -> m.activeTasks().size()).sum())
                         .as("each instance owns some of the 8 partitions").isBetween(1, 7);
             }
-            Expected exp = expected(records, KafkaFixture.tempDir("expected-scale"));
+            Expected exp = expected(ns, KafkaFixture.tempDir("expected-scale"));
             // a host's latest view is written at most once per view resolution, so "caught up" (offsets committed) can
             // come a resolution before the last views: wait until every host's view carries its last sequence
             Cluster.await("latest views published", Duration.ofSeconds(30), () -> exp.views().entrySet().stream()
@@ -183,7 +224,7 @@ class TrackerIntegrationTest {
             assertThat(Cluster.caughtUp(appId)).as("killed before it finished").isFalse();
 
             second = spawn(appId, state);
-            Cluster.await("caught up after restart", Duration.ofSeconds(120), () -> Cluster.caughtUp(appId));
+            awaitQuiet(appId, Duration.ofSeconds(120));
         } finally {
             first.destroyForcibly();
             if (second != null) {
@@ -203,7 +244,7 @@ class TrackerIntegrationTest {
             hosts += Integer.parseInt(replayed.group(2));
         }
         assertThat(tasks).as("tasks that read their input back after the crash (%d hosts rebuilt)", hosts).isPositive();
-        Expected exp = expected(records, KafkaFixture.tempDir("expected-crash"));
+        Expected exp = expected(ns, KafkaFixture.tempDir("expected-crash"));
         assertThat(exp.alerts()).isNotEmpty();
         Map<String, List<String>> actual = committedChanges(ns);
         diagnose(actual, exp.changes());
@@ -256,11 +297,11 @@ class TrackerIntegrationTest {
         String appId = "it-poison-" + UUID.randomUUID();
         try (TrackerApp app = new TrackerApp(config(appId)).start()) {
             Cluster.produce(records);
-            Cluster.await("caught up", Duration.ofSeconds(90), () -> Cluster.caughtUp(appId));
+            awaitQuiet(appId, Duration.ofSeconds(90));
         }
         List<ConsumerRecord<byte[], byte[]>> dlq = Cluster.readCommitted(Topics.DEAD_LETTER.name()).stream()
                 .filter(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith(ns)).toList();
-        Expected exp = expected(records, KafkaFixture.tempDir("expected-poison"));
+        Expected exp = expected(ns, KafkaFixture.tempDir("expected-poison"));
         assertThat(garbage).isPositive();
         assertThat(dlq).hasSize(exp.deadLetters());
         assertThat(dlq.stream().filter(r -> header(r, DlqHeaders.STAGE).equals("DECODE")).count()).isEqualTo(garbage);

@@ -39,6 +39,8 @@ public final class TrackerTestDriver implements AutoCloseable {
     private final TestOutputTopic<String, IommuChange> changes;
     private final TestOutputTopic<String, Alert> alerts;
     private final TestOutputTopic<byte[], byte[]> dlq;
+    /** What the topology wrote into its own input: evaluation ticks. */
+    private final TestOutputTopic<byte[], byte[]> ticks;
     private final Map<String, Long> sequences = new TreeMap<>();
     private final Map<String, Alert> alertLog = new TreeMap<>();
     private final List<Alert> alertHistory = new ArrayList<>();
@@ -51,10 +53,14 @@ public final class TrackerTestDriver implements AutoCloseable {
         this(engine, silentTimeout, stateDir, UnaryOperator.identity());
     }
 
-    /** With a changed configuration, e.g. {@code c -> c.withHostCache(0)}. */
+    /**
+     * With a changed configuration, e.g. {@code c -> c.withHostCache(0)}. Every event is evaluated on its own unless
+     * the tuning sets an evaluation window ({@link #flush} then lets wall-clock time pass, so that the idle task's
+     * tick closes the windows left open).
+     */
     public TrackerTestDriver(HostEngine engine, Duration silentTimeout, Path stateDir, UnaryOperator<TrackerConfig> tune) {
         TrackerConfig config = tune.apply(TrackerConfig.defaults("dummy:9092").withApplicationId("tracker-test")
-                .withStateDir(stateDir).withSilentTimeout(silentTimeout));
+                .withStateDir(stateDir).withSilentTimeout(silentTimeout).withEvaluationWindow(Duration.ZERO));
         this.resolution = config.viewResolution();
         Properties props = config.streamsConfig();
         driver = new TopologyTestDriver(TrackerTopology.buildTopology(config, engine), props, Instant.ofEpochMilli(T0));
@@ -63,6 +69,12 @@ public final class TrackerTestDriver implements AutoCloseable {
         changes = driver.createOutputTopic(Topics.CHANGES.name(), Serdes.String().deserializer(), Topics.CHANGES.valueSerde().deserializer());
         alerts = driver.createOutputTopic(Topics.ALERTS.name(), Serdes.String().deserializer(), Topics.ALERTS.valueSerde().deserializer());
         dlq = driver.createOutputTopic(Topics.DEAD_LETTER.name(), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        ticks = driver.createOutputTopic(Topics.TELEMETRY.name(), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+    }
+
+    /** The evaluation ticks the topology wrote into the telemetry topic since the last call (it consumed them too). */
+    public List<TestRecord<byte[], byte[]>> ticks() {
+        return ticks.readRecordsToList();
     }
 
     /** Reports payloads for a host with the next sequences, one second apart. */

@@ -55,6 +55,7 @@ class CheckpointReplayTest {
                         Stores.persistentVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY, Duration.ofDays(30)),
                         Serdes.String(), Topics.HOST_VIEWS.valueSerde()).withLoggingDisabled().build();
         final Duration resolution;
+        final Duration window;
         final int cache;
         final Path dir;
         final List<String> changes = new ArrayList<>();
@@ -74,7 +75,12 @@ class CheckpointReplayTest {
         long offset;
 
         Harness(String name, Duration resolution, int cache) {
+            this(name, resolution, Duration.ZERO, cache);
+        }
+
+        Harness(String name, Duration resolution, Duration window, int cache) {
             this.resolution = resolution;
+            this.window = window;
             this.cache = cache;
             this.dir = KafkaFixture.tempDir("checkpoint-tail-" + name);
             start(true);
@@ -117,7 +123,7 @@ class CheckpointReplayTest {
                 context.addStateStore(s);
             }
             context.setCurrentSystemTimeMs(wall);
-            processor = new HostProcessor(EmulatorEngine.INSTANCE, Duration.ZERO, resolution, cache,
+            processor = new HostProcessor(EmulatorEngine.INSTANCE, Duration.ZERO, resolution, window, cache,
                     (configs, topic, partition, from, sink) -> read(topic, partition, from, sink));
             processor.init(context);
         }
@@ -143,10 +149,13 @@ class CheckpointReplayTest {
             drain();
         }
 
+        /** Drains the forwards; a tick goes back into the input, as the broker would have it. */
         private void drain() {
+            List<Record<?, ?>> ticks = new ArrayList<>();
             for (MockProcessorContext.CapturedForward<?, ?> f : context.forwarded()) {
                 Record<?, ?> r = f.record();
                 switch (f.childName().orElseThrow()) {
+                    case Sinks.TICKS -> ticks.add(r);
                     case Sinks.CHANGES -> changes.add(r.value().toString());
                     case Sinks.ALERTS -> alertLog.add(r.value().toString());
                     case Sinks.VIEWS -> viewLog.put((String) r.key(), (HostView) r.value());
@@ -155,6 +164,14 @@ class CheckpointReplayTest {
                 }
             }
             context.resetForwards();
+            for (Record<?, ?> t : ticks) {
+                byte[] key = (byte[]) t.key();
+                byte[] value = (byte[]) t.value();
+                input.add(new InputLog.Entry(offset, key, value, t.timestamp()));
+                context.setRecordMetadata(Topics.TELEMETRY.name(), 0, offset++);
+                processor.process(new Record<>(key, value, t.timestamp()));
+                drain();
+            }
         }
 
         Map<String, HostView> storedViews() {
@@ -184,6 +201,13 @@ class CheckpointReplayTest {
             VersionedRecord<HostView> r = history.get(host, time);
             return r == null ? null : r.value();
         }
+    }
+
+    static Map<String, String> content(Map<String, HostView> views) {
+        Map<String, String> out = new TreeMap<>();
+        views.forEach((h, v) -> out.put(h, v.getDevices() + " " + v.getKernelGroups() + " " + v.getLiveGroups() + " "
+                + v.getUsableIova() + " " + v.getHazards() + " " + v.getDegraded()));
+        return out;
     }
 
     static List<FleetSimulator.SimRecord> fleet(int hosts, int n, long spacing) {
@@ -228,6 +252,57 @@ class CheckpointReplayTest {
             assertThat(h.processor.pendingHosts()).as("every host flushed").isZero();
             assertThat(h.checkpoints().values()).as("checkpoints name their last input record")
                     .allMatch(c -> Long.parseLong(c.split(" ")[c.split(" ").length - 2]) >= 0);
+        }
+    }
+
+    @Test
+    void shouldCloseEvaluationWindowsAtTheSameRecordsAfterRestarts() {
+        // 8 hosts, 2 ms apart, 50-ms windows: a window holds ~3 events; every 300 records the task idles long enough
+        // to write a tick, which goes into the input the restarts read back
+        List<FleetSimulator.SimRecord> records = fleet(8, 1500, 2);
+        Duration window = Duration.ofMillis(50);
+        Harness each = new Harness("window-none", RESOLUTION, 4096);
+        Harness steady = new Harness("window-steady", RESOLUTION, window, 4096);
+        Harness restarted = new Harness("window-restarted", RESOLUTION, window, 4096);
+        Harness evicting = new Harness("window-evicting", RESOLUTION, window, 0);
+        List<Harness> windowed = List.of(steady, restarted, evicting);
+        int openAtRestart = 0;
+        for (int i = 0; i < records.size(); i++) {
+            each.pipe(records.get(i));
+            for (Harness h : windowed) {
+                h.pipe(records.get(i));
+            }
+            if (i % 97 == 96) {
+                restarted.restart();
+                openAtRestart += restarted.processor.openWindows();
+            }
+            if (i % 300 == 299) {
+                for (Harness h : windowed) {
+                    h.tick(window.multipliedBy(2));
+                }
+            }
+        }
+        for (Harness h : List.of(each, steady, restarted, evicting)) {
+            h.tick(RESOLUTION);
+            h.tick(RESOLUTION);
+        }
+        assertThat(openAtRestart).as("restarts rebuilt open windows from the input").isPositive();
+        assertThat(steady.input.size()).as("ticks written into the input").isGreaterThan(records.size());
+        assertThat(steady.changes).isNotEmpty();
+        assertThat(steady.changes.size()).as("fewer evaluations, fewer changes").isLessThan(each.changes.size());
+        // the same hosts in the end (stamped with a window's last event, not always with the one that changed them)
+        assertThat(content(steady.storedViews())).isEqualTo(content(each.storedViews()));
+        for (Harness h : List.of(restarted, evicting)) {
+            assertThat(h.input.size()).isEqualTo(steady.input.size());
+            assertThat(h.changes).isEqualTo(steady.changes);
+            assertThat(h.alertLog).isEqualTo(steady.alertLog);
+            assertThat(h.storedViews()).isEqualTo(steady.storedViews());
+            assertThat(h.viewLog).isEqualTo(steady.viewLog);
+            assertThat(h.checkpoints()).isEqualTo(steady.checkpoints());
+        }
+        for (Harness h : windowed) {
+            assertThat(h.processor.openWindows()).as("every window closed").isZero();
+            assertThat(h.processor.pendingHosts()).as("every host flushed").isZero();
         }
     }
 
