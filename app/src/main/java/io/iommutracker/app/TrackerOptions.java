@@ -34,6 +34,14 @@ final class TrackerOptions {
                     + "as-of reads are exact to this resolution; 0ms writes on every event (default: ${DEFAULT-VALUE}).")
     String viewResolution;
 
+    @Option(names = "--evaluation-window", defaultValue = "0ms", paramLabel = "DURATION",
+            description = "A host's events within this much record time are evaluated together: its view, changes and "
+                    + "alerts once per window instead of once per event (a state that lasted less than a window inside "
+                    + "it is not reported); an idle partition's windows close within about a window plus a commit "
+                    + "interval, by a tick the tracker writes into the partition, so a window needs WRITE on pci.telemetry.events; "
+                    + "0ms evaluates every event on its own; at most 10s (default: ${DEFAULT-VALUE}).")
+    String evaluationWindow;
+
     @Option(names = "--history-retention", defaultValue = "30d", paramLabel = "DURATION",
             description = "How far back as-of reads and device history reach (default: ${DEFAULT-VALUE}).")
     String historyRetention;
@@ -68,6 +76,14 @@ final class TrackerOptions {
             description = "Host name other instances use to reach this one's API (default: --http-host, or the host name when that is 0.0.0.0).")
     String advertisedHost;
 
+    private Duration evaluationWindow(Duration window) {
+        if (window.compareTo(TrackerConfig.MAX_EVALUATION_WINDOW) > 0) {
+            throw new IllegalArgumentException("--evaluation-window " + evaluationWindow + ": must be at most "
+                    + TrackerConfig.MAX_EVALUATION_WINDOW.toSeconds() + "s (alerts wait up to a window)");
+        }
+        return window;
+    }
+
     TrackerConfig trackerConfig(String bootstrap, Path dataDir, KafkaOptions kafka, int apiPort) {
         TrackerConfig c = TrackerConfig.defaults(bootstrap)
                 .withApplicationId(applicationId)
@@ -75,6 +91,7 @@ final class TrackerOptions {
                 .withProcessingGuarantee(processingGuarantee)
                 .withSilentTimeout(AgentCommand.parseDuration("--silent-after", silentAfter))
                 .withViewResolution(AgentCommand.parseDuration("--view-resolution", viewResolution))
+                .withEvaluationWindow(evaluationWindow(AgentCommand.parseDuration("--evaluation-window", evaluationWindow)))
                 .withHistoryRetention(AgentCommand.parseDuration("--history-retention", historyRetention))
                 .withApplicationServer(advertised() + ":" + apiPort)
                 .withTopicReplicationFactor(kafka.replicationFactor);

@@ -42,6 +42,16 @@ class TrackerOptionsTest {
         assertThat(c.historyRetention()).isEqualTo(Duration.ofDays(30));
         assertThat(c.silentTimeout()).isEqualTo(Duration.ofMinutes(10));
         assertThat(c.historySegment()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.evaluationWindow()).isZero();
+    }
+
+    @Test
+    void shouldTakeAnEvaluationWindowUpToTenSeconds() {
+        assertThat(config("--evaluation-window", "0ms").evaluationWindow()).isZero();
+        assertThat(config("--evaluation-window", "250ms").evaluationWindow()).isEqualTo(Duration.ofMillis(250));
+        assertThatThrownBy(() -> config("--evaluation-window", "1m"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--evaluation-window 1m: must be at most 10s");
     }
 
     @Test

@@ -8,6 +8,14 @@ import io.iommutracker.streams.engine.HostEngine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -48,6 +56,9 @@ public final class TrackerApp implements AutoCloseable {
         }
         TopicSetup.Result r = TopicSetup.ensure(config.clientProperties(), topicSpecs(), config.topicReplicationFactor());
         log.info("topics created: {}, already present: {}", r.created(), r.existing());
+        if (!config.evaluationWindow().isZero()) {
+            requireTickWrites();
+        }
         streams = new KafkaStreams(TrackerTopology.buildTopology(config, engine), config.streamsConfig());
         streams.setUncaughtExceptionHandler(e -> {
             log.error("stream thread failed; replacing it", e);
@@ -55,6 +66,41 @@ public final class TrackerApp implements AutoCloseable {
         });
         streams.start();
         return this;
+    }
+
+    /**
+     * With an evaluation window, an idle task writes ticks into its partition of the telemetry topic; a principal that
+     * may only read it would fail the first transaction that holds one. The broker's answer is checked now, so that
+     * the error names the cause; a broker that does not say (or cannot be asked in time) is not held against the start.
+     */
+    private void requireTickWrites() {
+        String topic = Topics.TELEMETRY.name();
+        try (Admin admin = Admin.create(config.clientProperties())) {
+            TopicDescription d = admin.describeTopics(List.of(topic),
+                    new DescribeTopicsOptions().includeAuthorizedOperations(true)).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(topic);
+            String refusal = tickWriteRefusal(d == null ? null : d.authorizedOperations());
+            if (refusal != null) {
+                throw new IllegalStateException(refusal);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("could not ask the broker whether this principal may write evaluation ticks into {}: {}", topic,
+                    e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the permissions on " + topic, e);
+        }
+    }
+
+    /** Why the operations a principal may perform on the telemetry topic do not allow ticks, or null when they do. */
+    static String tickWriteRefusal(Set<AclOperation> operations) {
+        if (operations == null || operations.isEmpty() || operations.contains(AclOperation.WRITE)
+                || operations.contains(AclOperation.ALL)) {
+            return null; // allowed, or the broker did not say
+        }
+        return "evaluation window set, but this principal may not WRITE to " + Topics.TELEMETRY.name()
+                + " (allowed: " + new java.util.TreeSet<>(operations) + "): idle tasks write evaluation ticks into it. "
+                + "Grant WRITE on the topic, or set the evaluation window to 0 (--evaluation-window 0ms)";
     }
 
     public synchronized KafkaStreams streams() {

@@ -49,7 +49,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *                               and a replay closes it at the same record). A busy host costs one evaluation per window
  *                               instead of one per event; a state that lasted less than a window within it is not
  *                               reported. A host's first event and late events (window already past in stream time)
- *                               are evaluated at once. Zero evaluates every event on its own. Default 20 ms
+ *                               are evaluated at once. Zero evaluates every event on its own, as ARCHITECTURE.md describes; a
+ *                               window needs WRITE on the telemetry topic (checked at start). Default 0
  * @param hostCache              deserialised hosts kept in memory per task, besides those with events since their
  *                               checkpoint (never evicted); a host not kept is rebuilt from its checkpoint on its next
  *                               event. Default 4096
@@ -64,7 +65,7 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
     public static final String DEFAULT_APPLICATION_ID = "iommu-tracker";
     public static final Path DEFAULT_STATE_DIR = Path.of("data", "streams");
     public static final Duration DEFAULT_VIEW_RESOLUTION = Duration.ofSeconds(1);
-    public static final Duration DEFAULT_EVALUATION_WINDOW = Duration.ofMillis(20);
+    public static final Duration DEFAULT_EVALUATION_WINDOW = Duration.ZERO;
     /** The longest evaluation window accepted: longer would hold alerts back for longer than anyone would want. */
     public static final Duration MAX_EVALUATION_WINDOW = Duration.ofSeconds(10);
     public static final Duration DEFAULT_HISTORY_SEGMENT = Duration.ofMinutes(5);

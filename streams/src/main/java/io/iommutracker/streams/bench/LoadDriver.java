@@ -260,6 +260,8 @@ public final class LoadDriver {
                 .withStateDir(options.workDir().resolve("state-" + appId)).withProcessingGuarantee(options.guarantee())
                 .withViewResolution(Duration.ofMillis(Long.getLong("bench.viewResolutionMs",
                         TrackerConfig.DEFAULT_VIEW_RESOLUTION.toMillis())))
+                .withEvaluationWindow(Duration.ofMillis(Long.getLong("bench.evaluationWindowMs",
+                        TrackerConfig.DEFAULT_EVALUATION_WINDOW.toMillis())))
                 .withExtra(tuning());
     }
 

@@ -109,6 +109,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     private long windowsOpened;
     /** Hosts with an open window. */
     private int openWindows;
+    /** Events consumed (live, not replayed) and evaluations made of them, since init: logged at close. */
+    private long eventsConsumed;
+    private long evaluations;
     /** Wall-clock time the last record was processed: a task idle for a window with windows open writes a tick. */
     private long lastRecordWall;
     /** Wall-clock time of the tick written and not yet consumed, or -1. */
@@ -326,6 +329,10 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     @Override
     public void close() {
+        if (eventsConsumed > 0) {
+            log.info("task {}: {} events consumed in {} evaluations ({} per evaluation)", context.taskId(),
+                    eventsConsumed, evaluations, String.format("%.1f", (double) eventsConsumed / Math.max(1, evaluations)));
+        }
         cache.clear();
         pending.clear();
         windows.clear();
@@ -501,6 +508,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         }
         live.pendingEvents++;
         live.pendingBytes += raw.length;
+        if (emit) {
+            eventsConsumed++;
+        }
         // a host's first event, an event later than its window (already past in stream time) and every event without
         // windows are evaluated at once; else the event joins the host's window, or opens one
         boolean now = window <= 0 || live.checkpointSequence < 0;
@@ -534,6 +544,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
      * writes its checkpoint when due. Stamped with its last event (sequence, observedAt).
      */
     private void evaluate(String host, Live live, boolean emit) {
+        if (emit) {
+            evaluations++;
+        }
         if (live.window >= 0) {
             live.window = -1;
             live.windowEvents = 0;

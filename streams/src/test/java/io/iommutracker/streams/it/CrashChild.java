@@ -14,7 +14,7 @@ public final class CrashChild {
 
     public static void main(String[] args) throws InterruptedException {
         TrackerConfig config = TrackerConfig.defaults(args[0]).withApplicationId(args[1]).withStateDir(Path.of(args[2]))
-                .withSilentTimeout(Duration.ZERO);
+                .withSilentTimeout(Duration.ZERO).withEvaluationWindow(Duration.ofMillis(Long.parseLong(args[3])));
         TrackerApp app = new TrackerApp(config);
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -47,6 +47,9 @@ class TrackerIntegrationTest {
         Cluster.ensureTopics();
     }
 
+    /** The evaluation window of the scale and crash tests: the harder case (windows, ticks, their replay). */
+    static final Duration WINDOW = Duration.ofMillis(20);
+
     static TrackerConfig config(String appId) {
         return TrackerConfig.defaults(KafkaFixture.bootstrapServers()).withApplicationId(appId)
                 .withStateDir(KafkaFixture.tempDir("state-" + appId)).withSilentTimeout(Duration.ZERO)
@@ -64,7 +67,7 @@ class TrackerIntegrationTest {
      * evaluation window; the outputs of the hosts in {@code ns}. The topic as read holds everything the real runs
      * consumed, other tests' records and the evaluation ticks included, so the windows close at the same records.
      */
-    static Expected expected(String ns, Path dir) {
+    static Expected expected(String ns, Path dir, Duration window) {
         Map<Integer, List<ConsumerRecord<byte[], byte[]>>> byPartition = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> r : Cluster.readCommitted(Topics.TELEMETRY.name())) {
             byPartition.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r);
@@ -78,7 +81,7 @@ class TrackerIntegrationTest {
             records.sort(java.util.Comparator.comparingLong(ConsumerRecord::offset));
             java.util.Set<String> hosts = new java.util.TreeSet<>();
             try (TrackerTestDriver t = new TrackerTestDriver(EmulatorEngine.INSTANCE, Duration.ZERO,
-                    dir.resolve("p" + p.getKey()), c -> c.withEvaluationWindow(config("expected").evaluationWindow()))) {
+                    dir.resolve("p" + p.getKey()), c -> c.withEvaluationWindow(window))) {
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     t.pipeRaw(r.key(), r.value(), r.timestamp());
                     String host = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
@@ -173,7 +176,8 @@ class TrackerIntegrationTest {
         FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(24).withNamespace(ns).withBadRecords(0, 0));
         List<FleetSimulator.SimRecord> records = Cluster.generate(sim, 1200, T0);
         String appId = "it-scale-" + UUID.randomUUID();
-        List<TrackerApp> apps = List.of(new TrackerApp(config(appId)).start(), new TrackerApp(config(appId)).start());
+        List<TrackerApp> apps = List.of(new TrackerApp(config(appId).withEvaluationWindow(WINDOW)).start(),
+                new TrackerApp(config(appId).withEvaluationWindow(WINDOW)).start());
         try {
             Cluster.await("both instances running", Duration.ofSeconds(60),
                     () -> apps.stream().allMatch(a -> a.state() == KafkaStreams.State.RUNNING));
@@ -184,7 +188,7 @@ class TrackerIntegrationTest {
                 assertThat(a.streams().metadataForLocalThreads().stream().mapToInt(m -> m.activeTasks().size()).sum())
                         .as("each instance owns some of the 8 partitions").isBetween(1, 7);
             }
-            Expected exp = expected(ns, KafkaFixture.tempDir("expected-scale"));
+            Expected exp = expected(ns, KafkaFixture.tempDir("expected-scale"), WINDOW);
             // a host's latest view is written at most once per view resolution, so "caught up" (offsets committed) can
             // come a resolution before the last views: wait until every host's view carries its last sequence
             Cluster.await("latest views published", Duration.ofSeconds(30), () -> exp.views().entrySet().stream()
@@ -244,7 +248,7 @@ class TrackerIntegrationTest {
             hosts += Integer.parseInt(replayed.group(2));
         }
         assertThat(tasks).as("tasks that read their input back after the crash (%d hosts rebuilt)", hosts).isPositive();
-        Expected exp = expected(ns, KafkaFixture.tempDir("expected-crash"));
+        Expected exp = expected(ns, KafkaFixture.tempDir("expected-crash"), WINDOW);
         assertThat(exp.alerts()).isNotEmpty();
         Map<String, List<String>> actual = committedChanges(ns);
         diagnose(actual, exp.changes());
@@ -281,7 +285,7 @@ class TrackerIntegrationTest {
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.iommutracker",
                 "-Diommutracker.streams.hostCache=" + Integer.getInteger("iommutracker.streams.hostCache", 4096),
                 "-cp", System.getProperty("java.class.path"), CrashChild.class.getName(),
-                KafkaFixture.bootstrapServers(), appId, state.toString());
+                KafkaFixture.bootstrapServers(), appId, state.toString(), Long.toString(WINDOW.toMillis()));
         pb.redirectErrorStream(true);
         pb.redirectOutput(KafkaFixture.buildDir().resolve("crash-child-" + appId + ".log").toFile());
         return pb.start();
@@ -301,7 +305,7 @@ class TrackerIntegrationTest {
         }
         List<ConsumerRecord<byte[], byte[]>> dlq = Cluster.readCommitted(Topics.DEAD_LETTER.name()).stream()
                 .filter(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith(ns)).toList();
-        Expected exp = expected(ns, KafkaFixture.tempDir("expected-poison"));
+        Expected exp = expected(ns, KafkaFixture.tempDir("expected-poison"), Duration.ZERO);
         assertThat(garbage).isPositive();
         assertThat(dlq).hasSize(exp.deadLetters());
         assertThat(dlq.stream().filter(r -> header(r, DlqHeaders.STAGE).equals("DECODE")).count()).isEqualTo(garbage);
