@@ -7,6 +7,7 @@ import io.iommutracker.avro.ChangeKind;
 import io.iommutracker.avro.DeviceAdded;
 import io.iommutracker.avro.DeviceRemoved;
 import io.iommutracker.avro.Heartbeat;
+import io.iommutracker.avro.HostDecommissioned;
 import io.iommutracker.avro.IommuChange;
 import io.iommutracker.avro.PciEvent;
 import io.iommutracker.avro.ViewKind;
@@ -150,5 +151,28 @@ class EvaluationWindowTest {
             assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(reserved);
         });
         assertThat(t.firing(AlertKind.TELEMETRY_GAP)).isEmpty();
+    }
+
+    @Test
+    void shouldDropAnOpenWindowWhenItsHostIsDecommissioned() {
+        at(T, "h1", 1, TrackerTopologyTest.safeHost());
+        at(T + 500, "h1", 2, TrackerTopologyTest.nvme("0000:01:00.0"));
+        at(T + 1000, "h1", 3, TrackerTopologyTest.nvme("0000:02:00.0"));
+        assertThat(formed(t.changes())).as("the first window, closed by the next event's time").containsExactly("0000:01:00.0");
+
+        at(T + 1010, "h1", 4, new HostDecommissioned("retired"));
+
+        // the open window's event is never evaluated: the host goes from its last evaluated view to nothing
+        List<IommuChange> changes = t.changes();
+        assertThat(formed(changes)).isEmpty();
+        assertThat(changes).filteredOn(c -> c.getKind() == ChangeKind.GROUP_RELEASED && c.getView() == ViewKind.KERNEL)
+                .singleElement().satisfies(c -> {
+                    assertThat(c.getDevices()).containsExactly("0000:01:00.0");
+                    assertThat(c.getSequence()).isEqualTo(4);
+                });
+        assertThat(t.hostState("h1")).isNull();
+        t.flush();
+        assertThat(t.ticks()).as("no window left open").isEmpty();
+        assertThat(t.changes()).isEmpty();
     }
 }
