@@ -35,6 +35,8 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The tracker on a real broker: scale-out, crash recovery under exactly-once, and poison pills. */
 class TrackerIntegrationTest {
@@ -47,7 +49,7 @@ class TrackerIntegrationTest {
         Cluster.ensureTopics();
     }
 
-    /** The evaluation window of the scale and crash tests: the harder case (windows, ticks, their replay). */
+    /** The evaluation window of the scale test: the harder case (windows, ticks, their replay). */
     static final Duration WINDOW = Duration.ofMillis(20);
 
     static TrackerConfig config(String appId) {
@@ -206,8 +208,11 @@ class TrackerIntegrationTest {
         }
     }
 
-    @Test
-    void shouldResumeWithoutDuplicatesAfterCrash() throws Exception {
+    /** Per event (the default) and with evaluation windows, whose ends the restarted task must find in the input. */
+    @ParameterizedTest(name = "evaluation window {0} ms")
+    @ValueSource(longs = {0, 20})
+    void shouldResumeWithoutDuplicatesAfterCrash(long windowMs) throws Exception {
+        Duration window = Duration.ofMillis(windowMs);
         String ns = "crash-" + UUID.randomUUID().toString().substring(0, 6) + "-";
         FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(16).withNamespace(ns)
                 .withBadRecords(0.01, 0.01));
@@ -215,7 +220,7 @@ class TrackerIntegrationTest {
         String appId = "it-crash-" + UUID.randomUUID();
         Path state = KafkaFixture.tempDir("crash-state");
 
-        Process first = spawn(appId, state);
+        Process first = spawn(appId, state, window);
         Process second = null;
         try {
             Cluster.produce(records.subList(0, 2000));
@@ -227,7 +232,7 @@ class TrackerIntegrationTest {
             feeder.join();
             assertThat(Cluster.caughtUp(appId)).as("killed before it finished").isFalse();
 
-            second = spawn(appId, state);
+            second = spawn(appId, state, window);
             awaitQuiet(appId, Duration.ofSeconds(120));
         } finally {
             first.destroyForcibly();
@@ -248,7 +253,7 @@ class TrackerIntegrationTest {
             hosts += Integer.parseInt(replayed.group(2));
         }
         assertThat(tasks).as("tasks that read their input back after the crash (%d hosts rebuilt)", hosts).isPositive();
-        Expected exp = expected(ns, KafkaFixture.tempDir("expected-crash"), WINDOW);
+        Expected exp = expected(ns, KafkaFixture.tempDir("expected-crash"), window);
         assertThat(exp.alerts()).isNotEmpty();
         Map<String, List<String>> actual = committedChanges(ns);
         diagnose(actual, exp.changes());
@@ -280,12 +285,12 @@ class TrackerIntegrationTest {
         }
     }
 
-    static Process spawn(String appId, Path state) throws Exception {
+    static Process spawn(String appId, Path state, Duration window) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.iommutracker",
                 "-Diommutracker.streams.hostCache=" + Integer.getInteger("iommutracker.streams.hostCache", 4096),
                 "-cp", System.getProperty("java.class.path"), CrashChild.class.getName(),
-                KafkaFixture.bootstrapServers(), appId, state.toString(), Long.toString(WINDOW.toMillis()));
+                KafkaFixture.bootstrapServers(), appId, state.toString(), Long.toString(window.toMillis()));
         pb.redirectErrorStream(true);
         pb.redirectOutput(KafkaFixture.buildDir().resolve("crash-child-" + appId + ".log").toFile());
         return pb.start();
