@@ -67,6 +67,14 @@ import org.slf4j.LoggerFactory;
  * <p>The working copies live exactly as long as the task's processor: Streams closes a task (dirty on an aborted
  * transaction) and initialises it again before it processes, and both empty them, so they never outlive a rollback.
  *
+ * <p><b>Evaluation windows</b> (a window W > 0; zero evaluates every event on its own). Every event is ordered,
+ * checked and applied at once, but a host's evaluation ({@link #evaluate}: view, changes, alert rules, checkpoint when
+ * due) is made once for its events within W of record time. Windows end only at records of the input: before a
+ * record whose timestamp takes the task's stream time past a window's end ({@link #advance}), or at a tick, which a
+ * task idle for W with windows open writes into its own input partition ({@link #tick}, {@link Ticks}). A replay
+ * therefore ends them at the same records; the progress mark carries the stream time it starts from, and a host
+ * with an open window is not checkpointed (its checkpoint is always an evaluated state).
+ *
  * <p>HOST_SILENT uses STREAM-TIME punctuation: a host is silent when the partition's stream time (the largest record
  * timestamp seen, which producers set to observedAt) passes its last event time plus the configured timeout. This keeps
  * replays deterministic; the price is that a partition receiving no records at all does not advance and raises nothing.
