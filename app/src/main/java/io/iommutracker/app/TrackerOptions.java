@@ -38,8 +38,8 @@ final class TrackerOptions {
             description = "A host's events within this much record time are evaluated together: its view, changes and "
                     + "alerts once per window instead of once per event (a state that lasted less than a window inside "
                     + "it is not reported); an idle partition's windows close within about a window plus a commit "
-                    + "interval, by a tick the tracker writes into the partition, so a window needs WRITE on pci.telemetry.events; "
-                    + "0ms evaluates every event on its own; at most 10s (default: ${DEFAULT-VALUE}).")
+                    + "interval, by a tick the tracker writes into the partition, so a window needs WRITE on "
+                    + "pci.telemetry.events; 0ms evaluates every event on its own; at most 10s (default: ${DEFAULT-VALUE}).")
     String evaluationWindow;
 
     @Option(names = "--history-retention", defaultValue = "30d", paramLabel = "DURATION",
