@@ -97,74 +97,85 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
     }
 
     public static TrackerConfig defaults(String bootstrapServers) {
-        return new TrackerConfig(bootstrapServers, DEFAULT_APPLICATION_ID, DEFAULT_STATE_DIR, StreamsConfig.EXACTLY_ONCE_V2,
-                null, Duration.ofMinutes(10), Duration.ofDays(30), DEFAULT_HISTORY_SEGMENT, DEFAULT_VIEW_RESOLUTION,
-                DEFAULT_EVALUATION_WINDOW, DEFAULT_HOST_CACHE, (short) 1, Map.of());
+        return new TrackerConfig(bootstrapServers, DEFAULT_APPLICATION_ID, DEFAULT_STATE_DIR,
+                StreamsConfig.EXACTLY_ONCE_V2, null, Duration.ofMinutes(10), Duration.ofDays(30),
+                DEFAULT_HISTORY_SEGMENT, DEFAULT_VIEW_RESOLUTION, DEFAULT_EVALUATION_WINDOW, DEFAULT_HOST_CACHE,
+                (short) 1, Map.of());
     }
 
     public TrackerConfig withApplicationId(String id) {
         return new TrackerConfig(bootstrapServers, id, stateDir, processingGuarantee, applicationServer, silentTimeout,
-                historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
+                historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor,
+                extra);
     }
 
     public TrackerConfig withStateDir(Path dir) {
-        return new TrackerConfig(bootstrapServers, applicationId, dir, processingGuarantee, applicationServer, silentTimeout,
-                historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
+        return new TrackerConfig(bootstrapServers, applicationId, dir, processingGuarantee, applicationServer,
+                silentTimeout, historyRetention, historySegment, viewResolution, evaluationWindow, hostCache,
+                topicReplicationFactor, extra);
     }
 
     public TrackerConfig withProcessingGuarantee(String guarantee) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, guarantee, applicationServer, silentTimeout,
-                historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
+                historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor,
+                extra);
     }
 
     /** host:port of this instance's query API, published to other instances as application.server. */
     public TrackerConfig withApplicationServer(String hostPort) {
-        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, hostPort, silentTimeout,
-                historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
+        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, hostPort,
+                silentTimeout, historyRetention, historySegment, viewResolution, evaluationWindow, hostCache,
+                topicReplicationFactor, extra);
     }
 
     public TrackerConfig withSilentTimeout(Duration timeout) {
-        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer, timeout,
-                historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
+        return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
+                timeout, historyRetention, historySegment, viewResolution, evaluationWindow, hostCache,
+                topicReplicationFactor, extra);
     }
 
     public TrackerConfig withHistoryRetention(Duration retention) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, retention, historySegment.compareTo(retention) > 0 ? retention : historySegment, viewResolution, evaluationWindow,
-                hostCache, topicReplicationFactor, extra);
+                silentTimeout, retention, historySegment.compareTo(retention) > 0 ? retention : historySegment,
+                viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
     }
 
     public TrackerConfig withHistorySegment(Duration segment) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, segment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
+                silentTimeout, historyRetention, segment, viewResolution, evaluationWindow, hostCache,
+                topicReplicationFactor, extra);
     }
 
     public TrackerConfig withViewResolution(Duration resolution) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, historySegment, resolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
+                silentTimeout, historyRetention, historySegment, resolution, evaluationWindow, hostCache,
+                topicReplicationFactor, extra);
     }
 
     public TrackerConfig withEvaluationWindow(Duration window) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, historySegment, viewResolution, window, hostCache, topicReplicationFactor,
-                extra);
+                silentTimeout, historyRetention, historySegment, viewResolution, window, hostCache,
+                topicReplicationFactor, extra);
     }
 
     public TrackerConfig withHostCache(int hosts) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, historySegment, viewResolution, evaluationWindow, hosts, topicReplicationFactor, extra);
+                silentTimeout, historyRetention, historySegment, viewResolution, evaluationWindow, hosts,
+                topicReplicationFactor, extra);
     }
 
     public TrackerConfig withTopicReplicationFactor(short rf) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, rf, extra);
+                silentTimeout, historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, rf,
+                extra);
     }
 
     public TrackerConfig withExtra(Map<String, String> more) {
         Map<String, String> all = new TreeMap<>(extra);
         all.putAll(more);
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, historyRetention, historySegment, viewResolution, evaluationWindow, hostCache, topicReplicationFactor, all);
+                silentTimeout, historyRetention, historySegment, viewResolution, evaluationWindow, hostCache,
+                topicReplicationFactor, all);
     }
 
     /** Adds every property of a Java properties file (client security settings, Streams tuning...). */
