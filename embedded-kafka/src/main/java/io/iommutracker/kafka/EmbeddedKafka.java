@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
@@ -33,12 +35,14 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final Path dataDir;
     private final int port;
+    private final Map<String, Integer> extraPorts;
     private final KafkaRaftServer server;
     private volatile boolean closed;
 
-    private EmbeddedKafka(Path dataDir, int port, KafkaRaftServer server) {
+    private EmbeddedKafka(Path dataDir, int port, Map<String, Integer> extraPorts, KafkaRaftServer server) {
         this.dataDir = dataDir;
         this.port = port;
+        this.extraPorts = extraPorts;
         this.server = server;
     }
 
@@ -54,6 +58,17 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param overrides broker properties that replace the defaults
      */
     public static EmbeddedKafka start(Path dataDir, int port, Map<String, String> overrides) {
+        return start(dataDir, port, overrides, List.of());
+    }
+
+    /**
+     * Starts a broker with further PLAINTEXT listeners, each on a free port of its own (their addresses:
+     * {@link #bootstrapServers(String)}). The broker itself talks over {@code PLAINTEXT} and {@code CONTROLLER}, so a
+     * principal builder that goes by listener name can tell its clients from itself (tests of authorization).
+     *
+     * @param extraListeners listener names, upper case, other than PLAINTEXT and CONTROLLER
+     */
+    public static EmbeddedKafka start(Path dataDir, int port, Map<String, String> overrides, List<String> extraListeners) {
         long t0 = System.nanoTime();
         try {
             Files.createDirectories(dataDir);
@@ -61,6 +76,21 @@ public final class EmbeddedKafka implements AutoCloseable {
             ensureFree(clientPort);
             int controllerPort = freePort();
             Properties props = brokerProperties(dataDir, clientPort, controllerPort);
+            Map<String, Integer> extraPorts = new LinkedHashMap<>();
+            for (String name : extraListeners) {
+                if (!name.matches("[A-Z][A-Z0-9_]*") || name.equals("PLAINTEXT") || name.equals("CONTROLLER")
+                        || extraPorts.containsKey(name)) {
+                    throw new IllegalArgumentException("listener name " + name + ": want upper-case letters, digits"
+                            + " and '_', other than PLAINTEXT and CONTROLLER, each once");
+                }
+                int p = freePort();
+                extraPorts.put(name, p);
+                props.setProperty("listeners", props.getProperty("listeners") + "," + name + "://127.0.0.1:" + p);
+                props.setProperty("advertised.listeners",
+                        props.getProperty("advertised.listeners") + "," + name + "://127.0.0.1:" + p);
+                props.setProperty("listener.security.protocol.map",
+                        props.getProperty("listener.security.protocol.map") + "," + name + ":PLAINTEXT");
+            }
             overrides.forEach(props::setProperty);
             Path configFile = dataDir.resolve("server.properties");
             try (OutputStream out = Files.newOutputStream(configFile)) {
@@ -71,7 +101,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
-            EmbeddedKafka kafka = new EmbeddedKafka(dataDir, clientPort, server);
+            EmbeddedKafka kafka = new EmbeddedKafka(dataDir, clientPort, Map.copyOf(extraPorts), server);
             kafka.awaitListener(Duration.ofSeconds(30));
             log.info("embedded Kafka broker ready at {} (data in {}) after {} ms", kafka.bootstrapServers(), dataDir,
                     (System.nanoTime() - t0) / 1_000_000);
@@ -168,6 +198,16 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** The address of a listener named at the start (see {@link #start(Path, int, Map, List)}). */
+    public String bootstrapServers(String listener) {
+        Integer p = extraPorts.get(listener);
+        if (p == null) {
+            throw new IllegalArgumentException("no listener " + listener + " (this broker has PLAINTEXT"
+                    + (extraPorts.isEmpty() ? "" : " and " + extraPorts.keySet()) + ")");
+        }
+        return "127.0.0.1:" + p;
     }
 
     public int port() {

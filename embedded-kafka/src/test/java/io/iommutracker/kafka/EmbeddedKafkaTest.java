@@ -61,4 +61,22 @@ class EmbeddedKafkaTest {
                     .hasMessageContaining("already in use");
         }
     }
+
+    @Test
+    void shouldServeClientsOnAFurtherListenerAndRefuseNamesItCannotUse() throws Exception {
+        assertThatThrownBy(() -> EmbeddedKafka.start(KafkaFixture.tempDir("bad-listener"), 0, Map.of(),
+                List.of("CONTROLLER"))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CONTROLLER");
+        try (EmbeddedKafka k = EmbeddedKafka.start(KafkaFixture.tempDir("extra-listener"), 0, Map.of(), List.of("CLIENT"))) {
+            String client = k.bootstrapServers("CLIENT");
+            assertThat(client).isNotEqualTo(k.bootstrapServers());
+            assertThatThrownBy(() -> k.bootstrapServers("OTHER")).hasMessageContaining("[CLIENT]");
+            Properties p = new Properties();
+            p.setProperty("bootstrap.servers", client);
+            var r = TopicSetup.ensure(p, List.of(new TopicSetup.Spec("via-client", 1, Map.of())), (short) 1);
+            assertThat(r.created()).containsExactly("via-client");
+            try (var prod = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+                assertThat(prod.send(new ProducerRecord<>("via-client", "k", "v")).get().offset()).isZero();
+            }
+        }
+    }
 }

@@ -66,7 +66,7 @@ public final class LoadDriver {
     public record Options(String bootstrap, Path workDir, int hosts, int events, double warmup, Duration latencyRun,
                           String guarantee) {
         public static Options defaults() {
-            return new Options(null, Path.of("target", "bench"), 200, 100_000, 0.2, Duration.ofSeconds(20), "exactly_once_v2");
+            return new Options(null, Path.of("target", "bench"), 200, 300_000, 0.2, Duration.ofSeconds(20), "exactly_once_v2");
         }
     }
 
