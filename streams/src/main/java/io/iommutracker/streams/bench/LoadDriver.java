@@ -44,13 +44,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Benchmark: on one broker and with the same serdes and processing guarantee, measures (1) end-to-end throughput of the
- * tracker topology and of an identity passthrough over the same preloaded fleet telemetry, after an untimed run of
- * each (JIT warm-up: {@code -Dbench.trackerWarmups=N} untimed tracker runs, default 2) and, for each, a warm-up share
- * of the events,
- * and (2) event→output latency (p50/p99) at half the tracker's measured maximum rate: event→alert for the tracker,
+ * tracker topology and of an identity passthrough over the same preloaded fleet telemetry, after untimed runs of
+ * each (JIT warm-up: two of the passthrough, {@code -Dbench.trackerWarmups=N} of the tracker, default 2; the last of
+ * each right before its timed run) and, for each, a warm-up share of the events, and (2) event→output latency (p50/p99) at half the tracker's measured maximum rate: event→alert for the tracker,
  * event→record for the passthrough, each after an untimed real-time run at that rate. Every timed phase starts once
- * the JIT's compile queue has drained, and reports the compilers' share of a core while it ran ({@link JitSettle}).
- * Goals: tracker ≥ 0.8 × passthrough; tracker p99 ≤ 200 ms.
+ * the JIT's compile queue has drained, and reports the compilers' share of a core while it ran ({@link JitSettle});
+ * each latency phase reports how much input the application had not committed when its producer stopped (whether it
+ * kept up with the rate). Goals: tracker ≥ 0.8 × passthrough; tracker p99 ≤ 200 ms.
  */
 public final class LoadDriver {
 
@@ -75,9 +75,15 @@ public final class LoadDriver {
      * events (null writes: not measured), and the CPU its client threads spent per input event in the phase (in real
      * time a host's view and checkpoint are written about once per view resolution, which a preloaded backlog, whose
      * event times are milliseconds apart, hardly ever triggers: this is the cost the latency phase runs at).
+     * {@code behind}: telemetry offsets the application had not committed when the producer stopped, a measure of
+     * whether it kept up with the rate (under exactly-once up to a commit interval's worth is normal), or -1.
      */
     public record Latency(int samples, double p50, double p99, long events, LoadDriverWrites writes,
-                          double cpuMicrosPerEvent, double jitShare) {
+                          double cpuMicrosPerEvent, double jitShare, long behind) {
+        /** {@link #behind} in milliseconds of input at {@code rate} events/s. */
+        public double behindMillis(double rate) {
+            return behind < 0 ? Double.NaN : 1000.0 * behind / rate;
+        }
     }
 
     /**
@@ -126,6 +132,10 @@ public final class LoadDriver {
                             + " | passthrough p50 %.0f ms p99 %.0f ms (%d records)%n", latencyRate,
                     trackerAlertLatency.p50(), trackerAlertLatency.p99(), trackerAlertLatency.samples(),
                     passthroughLatency.p50(), passthroughLatency.p99(), passthroughLatency.samples());
+            out.printf("input not yet committed when the latency phase's producer stopped  tracker %d offsets (%.0f ms of"
+                            + " input) | passthrough %d (%.0f ms)%n", trackerAlertLatency.behind(),
+                    trackerAlertLatency.behindMillis(latencyRate), passthroughLatency.behind(),
+                    passthroughLatency.behindMillis(latencyRate));
             List<String> skip = List.of(Topics.TELEMETRY.name());
             tracker.writes().print(out, "tracker", tracker.appId(), tracker.events(), skip);
             passthrough.writes().print(out, "passthrough", passthrough.appId(), passthrough.events(), skip);
@@ -203,12 +213,19 @@ public final class LoadDriver {
         // and an untimed tracker run, for the same reason: the emulator's and the alert rules' code takes far longer
         // to compile than the passthrough's (EngineBench: ~19k events per CPU-second in its first 40,000 events, ~60k
         // after 200,000), and the tracker's warm-up share alone left it measured half-interpreted
-        for (int i = 0; i < Integer.getInteger("bench.trackerWarmups", 2); i++) {
-            String warmId = "bench-tracker-warmup-" + UUID.randomUUID();
-            throughput(TrackerTopology.buildTopology(config(warmId)), warmId, start, end);
+        int trackerWarmups = Integer.getInteger("bench.trackerWarmups", 2);
+        for (int i = 0; i < trackerWarmups - 1; i++) {
+            trackerWarmup(start, end);
         }
+        // each topology's last untimed run comes right before its timed one: with the other topology's run in between,
+        // the JIT recompiled the paths both share during the timed run (the compilers took 50-118% of a core in the
+        // passthrough's timed runs of session 8, whose 300,000 events last 1.5-2 s)
+        throughput(PassthroughTopology.buildTopology(), "bench-warmup-" + UUID.randomUUID(), start, end);
         JitSettle.await("the passthrough's timed run");
         Rate pass = throughput(PassthroughTopology.buildTopology(), passId, start, end);
+        if (trackerWarmups > 0) {
+            trackerWarmup(start, end);
+        }
         JitSettle.await("the tracker's timed run");
         Rate track = throughput(TrackerTopology.buildTopology(config(trackId)), trackId, start, end);
 
@@ -241,6 +258,11 @@ public final class LoadDriver {
             }
         }
         return new Figures(track, pass, rate, trackerLatency, passLatency, sweep);
+    }
+
+    private void trackerWarmup(long start, long end) throws Exception {
+        String warmId = "bench-tracker-warmup-" + UUID.randomUUID();
+        throughput(TrackerTopology.buildTopology(config(warmId)), warmId, start, end);
     }
 
     /** The tracker's event→alert latency at {@code rate}: an alert's own time is the event time of what raised it. */
@@ -399,6 +421,7 @@ public final class LoadDriver {
         long inputBefore = 0;
         LoadDriverWrites written = null;
         long events = 0;
+        long behind = -1;
         long cpuBefore = 0;
         double cpu = Double.NaN;
         double jit = Double.NaN;
@@ -459,6 +482,11 @@ public final class LoadDriver {
                 }
                 if (!producer.isAlive() && drainUntil == Long.MAX_VALUE) {
                     drainUntil = System.currentTimeMillis() + 2000;
+                    // kept up, or fell behind: then the percentiles measure a queue, not the pipeline
+                    behind = offsets(null) - offsets(appId);
+                    log.info("{} latency phase: {} telemetry offsets not yet committed when the producer stopped ({} ms of"
+                            + " input at {} events/s)", appId, behind, String.format("%.0f", 1000.0 * behind / rate),
+                            String.format("%.0f", rate));
                 }
             }
             written = LoadDriverWrites.snapshot(admin).since(before);
@@ -483,7 +511,7 @@ public final class LoadDriver {
                     Collections.max(v));
         });
         Latency l = percentiles(samples);
-        return new Latency(l.samples(), l.p50(), l.p99(), events, written, cpu, jit);
+        return new Latency(l.samples(), l.p50(), l.p99(), events, written, cpu, jit, behind);
     }
 
     /** Stream-thread loop metrics that break an end-to-end latency down: where the thread's time went, commit cost. */
@@ -506,12 +534,12 @@ public final class LoadDriver {
 
     private static Latency percentiles(List<Long> samples) {
         if (samples.isEmpty()) {
-            return new Latency(0, Double.NaN, Double.NaN, 0, null, Double.NaN, Double.NaN);
+            return new Latency(0, Double.NaN, Double.NaN, 0, null, Double.NaN, Double.NaN, -1);
         }
         List<Long> sorted = new ArrayList<>(samples);
         Collections.sort(sorted);
         return new Latency(sorted.size(), sorted.get((int) (0.5 * (sorted.size() - 1))),
-                sorted.get((int) (0.99 * (sorted.size() - 1))), 0, null, Double.NaN, Double.NaN);
+                sorted.get((int) (0.99 * (sorted.size() - 1))), 0, null, Double.NaN, Double.NaN, -1);
     }
 
     /** The sum of committed offsets of a group on the telemetry topic, or its end offsets when {@code group} is null. */

@@ -36,5 +36,6 @@ class LoadDriverBench {
         f.print(System.out);
         assertThat(f.trackerEventsPerSecond()).isPositive();
         assertThat(f.trackerAlertLatency().samples()).isPositive();
+        assertThat(f.trackerAlertLatency().behind()).isNotNegative();
     }
 }
