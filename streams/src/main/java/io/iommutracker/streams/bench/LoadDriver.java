@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * Benchmark: on one broker and with the same serdes and processing guarantee, measures (1) end-to-end throughput of the
  * tracker topology and of an identity passthrough over the same preloaded fleet telemetry, after untimed runs of
  * each (JIT warm-up: two of the passthrough, {@code -Dbench.trackerWarmups=N} of the tracker, default 2; the last of
- * each right before its timed run) and, for each, a warm-up share of the events, and (2) event→output latency (p50/p99) at half the tracker's measured maximum rate: event→alert for the tracker,
- * event→record for the passthrough, each after an untimed real-time run at that rate. Every timed phase starts once
+ * each right before its timed run) and, for each, a warm-up share of the events, and (2) event→output latency
+ * (p50/p99) at half the tracker's measured maximum rate: event→alert for the tracker, event→record for the passthrough, each after an untimed real-time run at that rate. Every timed phase starts once
  * the JIT's compile queue has drained, and reports the compilers' share of a core while it ran ({@link JitSettle});
  * each latency phase reports how much input the application had not committed when its producer stopped (whether it
  * kept up with the rate). Goals: tracker ≥ 0.8 × passthrough; tracker p99 ≤ 200 ms.
@@ -217,9 +217,10 @@ public final class LoadDriver {
         for (int i = 0; i < trackerWarmups - 1; i++) {
             trackerWarmup(start, end);
         }
-        // each topology's last untimed run comes right before its timed one: with the other topology's run in between,
-        // the JIT recompiled the paths both share during the timed run (the compilers took 50-118% of a core in the
-        // passthrough's timed runs of session 8, whose 300,000 events last 1.5-2 s)
+        // each topology's last untimed run comes right before its timed one, so that neither is timed straight after
+        // the other's runs. (The passthrough's timed runs still have the compilers near a whole core: C1 compiles of
+        // client, broker and log4j code, the logging of its bad records' stack traces among them; streams/README,
+        // session 8. Its rate is therefore if anything understated.)
         throughput(PassthroughTopology.buildTopology(), "bench-warmup-" + UUID.randomUUID(), start, end);
         JitSettle.await("the passthrough's timed run");
         Rate pass = throughput(PassthroughTopology.buildTopology(), passId, start, end);

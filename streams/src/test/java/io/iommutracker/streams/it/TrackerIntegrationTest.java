@@ -261,6 +261,37 @@ class TrackerIntegrationTest {
         assertThat(committedAlerts(ns)).isEqualTo(exp.alerts());
     }
 
+    /**
+     * The other processing guarantee on a real broker: without a failure, at_least_once makes the same changes, alerts
+     * and dead letters as the reference, once each, per event and with evaluation windows (whose ticks are then
+     * written outside any transaction).
+     */
+    @ParameterizedTest(name = "evaluation window {0} ms")
+    @ValueSource(longs = {0, 20})
+    void shouldMakeTheSameOutputsUnderAtLeastOnce(long windowMs) throws Exception {
+        Duration window = Duration.ofMillis(windowMs);
+        String ns = "alos" + windowMs + "-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(8).withNamespace(ns)
+                .withBadRecords(0.02, 0.02));
+        List<FleetSimulator.SimRecord> records = Cluster.generate(sim, 1500, T0);
+        String appId = "it-alos-" + UUID.randomUUID();
+        try (TrackerApp app = new TrackerApp(config(appId).withProcessingGuarantee("at_least_once")
+                .withEvaluationWindow(window)).start()) {
+            assertThat(app.streams().state()).isNotEqualTo(KafkaStreams.State.ERROR);
+            Cluster.produce(records);
+            awaitQuiet(appId, Duration.ofSeconds(90));
+        }
+        Expected exp = expected(ns, KafkaFixture.tempDir("expected-alos"), window);
+        assertThat(exp.alerts()).isNotEmpty();
+        long deadLetters = Cluster.readCommitted(Topics.DEAD_LETTER.name()).stream()
+                .filter(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith(ns)).count();
+        assertThat(deadLetters).isEqualTo(exp.deadLetters()).isPositive();
+        Map<String, List<String>> actual = committedChanges(ns);
+        diagnose(actual, exp.changes());
+        assertThat(actual).isEqualTo(exp.changes());
+        assertThat(committedAlerts(ns)).isEqualTo(exp.alerts());
+    }
+
     /** On a mismatch, logs where the first difference is and every copy of it on the topic, committed or not. */
     static void diagnose(Map<String, List<String>> actual, Map<String, List<String>> expected) {
         for (String host : expected.keySet()) {
