@@ -47,10 +47,10 @@ import org.slf4j.LoggerFactory;
  * tracker topology and of an identity passthrough over the same preloaded fleet telemetry, after untimed runs of
  * each (JIT warm-up: two of the passthrough, {@code -Dbench.trackerWarmups=N} of the tracker, default 2; the last of
  * each right before its timed run) and, for each, a warm-up share of the events, and (2) event→output latency
- * (p50/p99) at half the tracker's measured maximum rate: event→alert for the tracker, event→record for the passthrough, each after an untimed real-time run at that rate. Every timed phase starts once
- * the JIT's compile queue has drained, and reports the compilers' share of a core while it ran ({@link JitSettle});
- * each latency phase reports how much input the application had not committed when its producer stopped (whether it
- * kept up with the rate). Goals: tracker ≥ 0.8 × passthrough; tracker p99 ≤ 200 ms.
+ * (p50/p99) at half the tracker's measured maximum rate: event→alert for the tracker, event→record for the
+ * passthrough, each after an untimed real-time run at that rate. Every timed phase starts once the JIT's compile queue
+ * has drained, and reports the compilers' share of a core while it ran ({@link JitSettle}); each latency phase reports
+ * how much input the application had not committed when its producer stopped (whether it kept up with the rate). Goals: tracker ≥ 0.8 × passthrough; tracker p99 ≤ 200 ms.
  */
 public final class LoadDriver {
 

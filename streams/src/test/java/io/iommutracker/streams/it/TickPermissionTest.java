@@ -112,7 +112,10 @@ class TickPermissionTest {
                 .withStateDir(KafkaFixture.tempDir("acl-state-" + appId)).withEvaluationWindow(window);
     }
 
-    /** What the broker says the tracker's principal may do on the telemetry topic, once it does (or does not) include WRITE, or after 30 s. */
+    /**
+     * What the broker says the tracker's principal may do on the telemetry topic, once that does (or does not) include
+     * WRITE as wanted, or after 30 s.
+     */
     static Set<AclOperation> awaitTrackerOperations(boolean withWrite) throws Exception {
         Properties p = new Properties();
         p.setProperty("bootstrap.servers", kafka.bootstrapServers("CLIENT"));
