@@ -47,10 +47,10 @@ final class TrackerOptions {
     String historyRetention;
 
     @Option(names = "--history-segment", paramLabel = "DURATION",
-            description = "Segment interval of the view history store: bounds the cost of recording a version of a host "
-                    + "whose view changes often (each write rewrites the host's versions in the current segment), at the "
-                    + "price of as-of reads far back (one probe per segment); changing it needs the state directory wiped "
-                    + "(default: 5m, or the history retention when that is shorter).")
+            description = "Segment interval of the view history store: versions expire a segment at a time (up to the "
+                    + "retention plus a segment is kept) and each segment is a RocksDB instance, so it must be at least "
+                    + "1/64 of --history-retention; recording a version costs the same whatever it is; changing it needs "
+                    + "the state directory wiped (default: 1d, or the history retention when that is shorter).")
     String historySegment;
 
     @Option(names = "--commit-interval", paramLabel = "DURATION",
@@ -97,9 +97,11 @@ final class TrackerOptions {
                 .withTopicReplicationFactor(kafka.replicationFactor);
         if (historySegment != null) {
             Duration segment = AgentCommand.parseDuration("--history-segment", historySegment);
-            if (segment.isZero() || segment.compareTo(c.historyRetention()) > 0) {
-                throw new IllegalArgumentException("--history-segment " + historySegment
-                        + ": must be positive and at most --history-retention (" + c.historyRetention() + ")");
+            Duration least = c.historyRetention().dividedBy(TrackerConfig.MAX_HISTORY_SEGMENTS);
+            if (segment.compareTo(least) < 0 || segment.isZero() || segment.compareTo(c.historyRetention()) > 0) {
+                throw new IllegalArgumentException("--history-segment " + historySegment + ": must be between "
+                        + least + " (1/" + TrackerConfig.MAX_HISTORY_SEGMENTS + " of --history-retention) and "
+                        + "--history-retention (" + c.historyRetention() + ")");
             }
             c = c.withHistorySegment(segment);
         }

@@ -23,7 +23,7 @@ class TrackerOptionsTest {
         assertThat(c.viewResolution()).isEqualTo(Duration.ofMillis(40));
         assertThat(c.historyRetention()).isEqualTo(Duration.ofDays(2));
         assertThat(c.silentTimeout()).isEqualTo(Duration.ofSeconds(90));
-        assertThat(config("--history-segment", "1m").historySegment()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(config("--history-segment", "12h").historySegment()).isEqualTo(Duration.ofHours(12));
     }
 
     @Test
@@ -32,7 +32,14 @@ class TrackerOptionsTest {
         assertThat(config("--history-retention", "2m").historySegment()).isEqualTo(Duration.ofMinutes(2));
         assertThatThrownBy(() -> config("--history-retention", "2m", "--history-segment", "10m"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("--history-segment 10m: must be positive and at most --history-retention (PT2M)");
+                .hasMessageContaining("--history-segment 10m: must be between PT1.875S (1/64 of --history-retention) and "
+                        + "--history-retention (PT2M)");
+        // each segment is a RocksDB instance: fewer than 1/64 of the retention is refused, and a longer retention
+        // raises the default segment to that share
+        assertThatThrownBy(() -> config("--history-segment", "1m"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--history-segment 1m: must be between PT11H15M (1/64 of --history-retention)");
+        assertThat(config("--history-retention", "365d").historySegment()).isEqualTo(Duration.ofDays(365).dividedBy(64));
     }
 
     @Test
@@ -41,7 +48,7 @@ class TrackerOptionsTest {
         assertThat(c.viewResolution()).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.historyRetention()).isEqualTo(Duration.ofDays(30));
         assertThat(c.silentTimeout()).isEqualTo(Duration.ofMinutes(10));
-        assertThat(c.historySegment()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.historySegment()).isEqualTo(Duration.ofDays(1));
         assertThat(c.evaluationWindow()).isZero();
     }
 

@@ -5,9 +5,10 @@ package io.iommutracker.streams;
  * <ul>
  *   <li>{@link #HOST_VIEWS}: {@code KeyValueStore<String hostId, HostView>}, the latest view of each host, written
  *       at most about once per {@code TrackerConfig.viewResolution} (so up to that much behind the events);</li>
- *   <li>{@link #HOST_VIEW_HISTORY}: {@code VersionedKeyValueStore<String hostId, HostView>}, the views a host had,
- *       timestamped with the observedAt of the event that produced each, for as-of-time reads: one version per host
- *       per view resolution at most (the latest view at that moment), so as-of reads are exact to that resolution;</li>
+ *   <li>{@link #HOST_VIEW_HISTORY}: {@code WindowStore<String hostId, HostView>}, the views a host had, each a
+ *       version at the observedAt of the event that produced it, for as-of-time reads through {@link ViewHistory}:
+ *       one version per host per view resolution at most (the latest view at that moment), so as-of reads are exact
+ *       to that resolution; a decommission is a {@link ViewHistory#GONE} version;</li>
  *   <li>{@link #ALERTS}: {@code KeyValueStore<String fingerprint, Alert>}, the latest lifecycle record of each alert
  *       (resolved ones are kept until compaction-like cleanup);</li>
  *   <li>{@link #HOST_STATE}: {@code KeyValueStore<String hostId, byte[]>}, the host's checkpoint
@@ -39,6 +40,10 @@ public final class StoreNames {
      * host id; telemetry under such a key that is not a tick is dead-lettered.
      */
     public static final String TICK_PREFIX = "\u0000evaluate:";
-    public static final String HOST_VIEW_HISTORY = "host-view-history";
+    /**
+     * Until session 9 a versioned store named "host-view-history"; the window store has its own name, so that its
+     * changelog topic ({@code <application id>-host-view-versions-changelog}) never holds the other's records.
+     */
+    public static final String HOST_VIEW_HISTORY = "host-view-versions";
     public static final String ALERTS = "alerts";
 }

@@ -24,14 +24,12 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param silentTimeout          HOST_SILENT fires when a host sends nothing for this long, measured in STREAM TIME (event
  *                               time of the partition, deterministic under replay); zero disables it; default 10 minutes
  * @param historyRetention       how far back as-of reads of {@link StoreNames#HOST_VIEW_HISTORY} reach; default 30 days
- * @param historySegment         the segment interval of {@link StoreNames#HOST_VIEW_HISTORY}: a versioned put rewrites
- *                               every version of the host within the current segment, and an as-of read probes one
- *                               segment per interval between the as-of time and now (until it finds the version), so
- *                               this bounds the put for a host whose view changes often, at the price of reads far
- *                               back (see streams/README, history store). Kafka's default for a 30-day retention, 30 h,
- *                               let a host changing every second cost 75 ms per put after ~3 hours. Changing it for an
- *                               existing state directory needs that directory wiped (the store is restored from its
- *                               changelog). Default 5 minutes
+ * @param historySegment         the segment interval of {@link StoreNames#HOST_VIEW_HISTORY}: versions expire a segment
+ *                               at a time (so up to the retention plus a segment is kept), and each segment is a RocksDB
+ *                               instance, hence at least 1/64 of the retention. Recording a version costs the same
+ *                               whatever it is (see {@link ViewHistory}). Changing it for an existing state directory
+ *                               needs that directory wiped (the store is restored from its changelog). Default 1 day,
+ *                               or the retention when that is shorter
  * @param viewResolution         the history resolution: a host's latest view ({@link StoreNames#HOST_VIEWS},
  *                               {@code iommu.host.views}), its history version and its checkpoint are written at most
  *                               about once per this interval of event time (a wall-clock punctuation at the same
@@ -68,7 +66,9 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
     public static final Duration DEFAULT_EVALUATION_WINDOW = Duration.ZERO;
     /** The longest evaluation window accepted: longer would hold alerts back for longer than anyone would want. */
     public static final Duration MAX_EVALUATION_WINDOW = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_HISTORY_SEGMENT = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_HISTORY_SEGMENT = Duration.ofDays(1);
+    /** Segments (RocksDB instances) per retention at most: the segment interval is at least retention / this. */
+    public static final int MAX_HISTORY_SEGMENTS = 64;
     public static final int DEFAULT_HOST_CACHE = Integer.getInteger("iommutracker.streams.hostCache", 4096);
 
     public TrackerConfig {
@@ -79,9 +79,10 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
             throw new IllegalArgumentException("processingGuarantee: expected exactly_once_v2 or at_least_once, got "
                     + processingGuarantee);
         }
-        if (historySegment.isZero() || historySegment.isNegative() || historySegment.compareTo(historyRetention) > 0) {
-            throw new IllegalArgumentException("historySegment: must be positive and at most the history retention ("
-                    + historyRetention + "), got " + historySegment);
+        if (historySegment.compareTo(historyRetention) > 0
+                || historySegment.compareTo(historyRetention.dividedBy(MAX_HISTORY_SEGMENTS)) < 0 || historySegment.isZero()) {
+            throw new IllegalArgumentException("historySegment: must be between 1/" + MAX_HISTORY_SEGMENTS
+                    + " of the history retention (" + historyRetention + ") and the retention, got " + historySegment);
         }
         if (viewResolution.isNegative()) {
             throw new IllegalArgumentException("viewResolution: must not be negative, got " + viewResolution);
@@ -94,6 +95,10 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
             throw new IllegalArgumentException("hostCache: must not be negative, got " + hostCache);
         }
         extra = Map.copyOf(extra);
+    }
+
+    private static Duration clamp(Duration d, Duration min, Duration max) {
+        return d.compareTo(max) > 0 ? max : d.compareTo(min) < 0 ? min : d;
     }
 
     public static TrackerConfig defaults(String bootstrapServers) {
@@ -136,7 +141,7 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
 
     public TrackerConfig withHistoryRetention(Duration retention) {
         return new TrackerConfig(bootstrapServers, applicationId, stateDir, processingGuarantee, applicationServer,
-                silentTimeout, retention, historySegment.compareTo(retention) > 0 ? retention : historySegment,
+                silentTimeout, retention, clamp(historySegment, retention.dividedBy(MAX_HISTORY_SEGMENTS), retention),
                 viewResolution, evaluationWindow, hostCache, topicReplicationFactor, extra);
     }
 

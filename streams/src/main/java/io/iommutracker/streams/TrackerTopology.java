@@ -44,16 +44,13 @@ public final class TrackerTopology {
                 Sinks.SOURCE);
         // Record caches on the key-value stores: the several updates a hot host gets within one commit interval reach
         // RocksDB and the changelog as one write.
-        // (Versioned stores have no cache:
-        // every history version is logged, hence at most one per host and view resolution.)
+        // (The history store has no cache: every version is logged, hence at most one per host and view resolution.)
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_STATE),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), Sinks.PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.HOST_VIEWS),
                 Serdes.String(), views).withCachingEnabled(), Sinks.PROCESSOR);
-        t.addStateStore(Stores.versionedKeyValueStoreBuilder(
-                Stores.persistentVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY, config.historyRetention(),
-                        config.historySegment()),
-                Serdes.String(), views), Sinks.PROCESSOR);
+        t.addStateStore(ViewHistory.storeBuilder(config.historyRetention(), config.historySegment(), views),
+                Sinks.PROCESSOR);
         t.addStateStore(Stores.<String, Alert>keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreNames.ALERTS),
                 Serdes.String(), alerts).withCachingEnabled(), Sinks.PROCESSOR);
         t.addSink(Sinks.DEAD_LETTER, Topics.DEAD_LETTER.name(), Serdes.ByteArray().serializer(),

@@ -15,17 +15,15 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.query.FailureReason;
-import org.apache.kafka.streams.query.MultiVersionedKeyQuery;
 import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.query.StateQueryResult;
 import org.apache.kafka.streams.state.VersionedRecord;
-import org.apache.kafka.streams.state.VersionedRecordIterator;
 
 /**
  * Reads of this instance's own copies of the stores, per partition. Every read but a host's history goes through
- * the store object itself ({@link RawViews}: no Position lock, see KAFKA-19629); history is an interactive query v2. A read either requires
+ * the store object itself ({@link RawViews}: no Position lock, see KAFKA-19629). A read either requires
  * the active task, or accepts any local copy (standby or restoring); whether a stale copy is fresh enough is the
  * caller's decision ({@link LagTracker}). Store failures surface as {@link ApiException} 503, never as a 500.
  */
@@ -76,24 +74,12 @@ final class LocalStores {
     }
 
     Optional<VersionedRecord<HostView>> hostViewAsOf(String host, int partition, Instant asOf, boolean requireActive) {
-        return raw.asOf(StoreNames.HOST_VIEW_HISTORY, host, partition, asOf, requireActive);
+        return raw.asOf(host, partition, asOf, requireActive);
     }
 
-    /**
-     * Every version of the host's view overlapping [from, to], oldest first. Still an IQv2 query: the versioned store
-     * object offers no multi-version read of its own (only IQv2's MultiVersionedKeyQuery reaches it). The RocksDB
-     * versioned store has no store monitor: its put and an IQv2 query both lock the Position first, so no inversion.
-     */
+    /** Every version of the host's view valid within [from, to], oldest first. */
     List<VersionedRecord<HostView>> hostViewHistory(String host, int partition, Instant from, Instant to, boolean requireActive) {
-        MultiVersionedKeyQuery<String, HostView> q = MultiVersionedKeyQuery.<String, HostView>withKey(host)
-                .fromTime(from).toTime(to).withAscendingTimestamps();
-        List<VersionedRecord<HostView>> out = new ArrayList<>();
-        try (VersionedRecordIterator<HostView> it = single(StoreNames.HOST_VIEW_HISTORY, q, partition, requireActive)) {
-            if (it != null) {
-                it.forEachRemaining(out::add);
-            }
-        }
-        return out;
+        return raw.versions(host, partition, from, to, requireActive);
     }
 
     Optional<byte[]> hostState(String host, int partition, boolean requireActive) {

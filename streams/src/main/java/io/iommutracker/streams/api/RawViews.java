@@ -1,6 +1,8 @@
 package io.iommutracker.streams.api;
 
+import io.iommutracker.avro.HostView;
 import io.iommutracker.streams.StoreNames;
+import io.iommutracker.streams.ViewHistory;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,9 +24,10 @@ import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.QueryableStoreType;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
-import org.apache.kafka.streams.state.VersionedKeyValueStore;
 import org.apache.kafka.streams.state.VersionedRecord;
+import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.internals.StateStoreProvider;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
@@ -44,11 +47,15 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
 final class RawViews {
 
 
-    /** Returns the partition's store objects unwrapped; accepted only when the layer below is a bytes key-value store. */
+    /**
+     * Returns the partition's store objects unwrapped; accepted only when the layer below is a bytes key-value store
+     * or (the view history) a bytes window store.
+     */
     private static final QueryableStoreType<List<StateStore>> RAW = new QueryableStoreType<>() {
         @Override
         public boolean accepts(StateStore store) {
-            return store instanceof WrappedStateStore<?, ?, ?> w && w.wrapped() instanceof KeyValueStore<?, ?>;
+            return store instanceof WrappedStateStore<?, ?, ?> w
+                    && (w.wrapped() instanceof KeyValueStore<?, ?> || w.wrapped() instanceof WindowStore<?, ?>);
         }
 
         @Override
@@ -116,20 +123,36 @@ final class RawViews {
     }
 
     /**
-     * The version of {@code key} valid at {@code asOf}, through the metered versioned store's own get. The RocksDB
-     * versioned store takes no store monitor on reads, so this takes no lock beyond what its put takes.
+     * The host's view at {@code asOf} in this instance's copy of {@code partition} (see {@link ViewHistory#asOf}),
+     * read through the metered window store's own fetch, which takes no store monitor.
      */
-    @SuppressWarnings("unchecked")
-    <V> Optional<VersionedRecord<V>> asOf(String storeName, String key, int partition, Instant asOf, boolean requireActive) {
-        StateStore s = local(storeName, partition, requireActive);
-        if (!(s instanceof VersionedKeyValueStore<?, ?>)) {
-            throw ApiException.notImplemented("store " + storeName + " is not a versioned store");
-        }
+    Optional<VersionedRecord<HostView>> asOf(String host, int partition, Instant asOf, boolean requireActive) {
+        ReadOnlyWindowStore<String, HostView> history = history(partition, requireActive);
         try {
-            return Optional.ofNullable(((VersionedKeyValueStore<String, V>) s).get(key, asOf.toEpochMilli()));
+            return ViewHistory.asOf(history, host, asOf.toEpochMilli(),
+                    () -> this.<HostView>value(StoreNames.HOST_VIEWS, host, partition, requireActive).orElse(null));
         } catch (InvalidStateStoreException e) {
-            throw new LocalStores.NotHere("read of " + storeName + "/" + partition + ": " + e.getMessage());
+            throw new LocalStores.NotHere("read of " + StoreNames.HOST_VIEW_HISTORY + "/" + partition + ": " + e.getMessage());
         }
+    }
+
+    /** Every version of the host's view valid within [from, to], oldest first (see {@link ViewHistory#versions}). */
+    List<VersionedRecord<HostView>> versions(String host, int partition, Instant from, Instant to, boolean requireActive) {
+        ReadOnlyWindowStore<String, HostView> history = history(partition, requireActive);
+        try {
+            return ViewHistory.versions(history, host, from.toEpochMilli(), to.toEpochMilli());
+        } catch (InvalidStateStoreException e) {
+            throw new LocalStores.NotHere("read of " + StoreNames.HOST_VIEW_HISTORY + "/" + partition + ": " + e.getMessage());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private ReadOnlyWindowStore<String, HostView> history(int partition, boolean requireActive) {
+        StateStore s = local(StoreNames.HOST_VIEW_HISTORY, partition, requireActive);
+        if (!(s instanceof ReadOnlyWindowStore<?, ?>)) {
+            throw ApiException.notImplemented("store " + StoreNames.HOST_VIEW_HISTORY + " is not a window store");
+        }
+        return (ReadOnlyWindowStore<String, HostView>) s;
     }
 
     /** Whether this instance holds the copy of {@code partition} asked for (the running active one, or any). */

@@ -2,6 +2,7 @@ package io.iommutracker.streams.bench;
 
 import io.iommutracker.avro.Alert;
 import io.iommutracker.avro.AlertStatus;
+import io.iommutracker.avro.PciEvent;
 import io.iommutracker.kafka.EmbeddedKafka;
 import io.iommutracker.kafka.TopicSetup;
 import io.iommutracker.schemas.Topics;
@@ -79,10 +80,24 @@ public final class LoadDriver {
      * whether it kept up with the rate (under exactly-once up to a commit interval's worth is normal), or -1.
      */
     public record Latency(int samples, double p50, double p99, long events, LoadDriverWrites writes,
-                          double cpuMicrosPerEvent, double jitShare, long behind) {
+                          double cpuMicrosPerEvent, double jitShare, long behind, Stages stages) {
         /** {@link #behind} in milliseconds of input at {@code rate} events/s. */
         public double behindMillis(double rate) {
             return behind < 0 ? Double.NaN : 1000.0 * behind / rate;
+        }
+    }
+
+    /**
+     * Where an output's latency went, split at the time the broker appended it (the measured output topics are created
+     * with {@code message.timestamp.type=LogAppendTime}): {@code toBroker}, event time to append, is the input's wait,
+     * the processing and the producer's batching (under exactly-once, up to the commit that flushes it); {@code
+     * toReader}, append to read, is the transaction's end (markers, last stable offset) and the reader's fetch.
+     */
+    public record Stages(double toBrokerP50, double toBrokerP99, double toReaderP50, double toReaderP99) {
+        static Stages of(List<Long> toBroker, List<Long> toReader) {
+            Latency a = percentiles(toBroker);
+            Latency b = percentiles(toReader);
+            return new Stages(a.p50(), a.p99(), b.p50(), b.p99());
         }
     }
 
@@ -132,6 +147,14 @@ public final class LoadDriver {
                             + " | passthrough p50 %.0f ms p99 %.0f ms (%d records)%n", latencyRate,
                     trackerAlertLatency.p50(), trackerAlertLatency.p99(), trackerAlertLatency.samples(),
                     passthroughLatency.p50(), passthroughLatency.p99(), passthroughLatency.samples());
+            Stages ts = trackerAlertLatency.stages();
+            Stages ps = passthroughLatency.stages();
+            if (ts != null && ps != null) {
+                out.printf("latency split at the broker's append  tracker event->append p50 %.0f p99 %.0f ms, append->read"
+                                + " p50 %.0f p99 %.0f ms | passthrough event->append p50 %.0f p99 %.0f ms, append->read p50 %.0f"
+                                + " p99 %.0f ms%n", ts.toBrokerP50(), ts.toBrokerP99(), ts.toReaderP50(), ts.toReaderP99(),
+                        ps.toBrokerP50(), ps.toBrokerP99(), ps.toReaderP50(), ps.toReaderP99());
+            }
             out.printf("input not yet committed when the latency phase's producer stopped  tracker %d offsets (%.0f ms of"
                             + " input) | passthrough %d (%.0f ms)%n", trackerAlertLatency.behind(),
                     trackerAlertLatency.behindMillis(latencyRate), passthroughLatency.behind(),
@@ -176,7 +199,12 @@ public final class LoadDriver {
         EmbeddedKafka broker = null;
         String bootstrap = options.bootstrap();
         if (bootstrap == null) {
-            broker = EmbeddedKafka.start(Files.createDirectories(options.workDir()).resolve("kafka-" + UUID.randomUUID()));
+            // -Dbench.broker.NAME=VALUE sets the embedded broker's setting NAME
+            Map<String, String> overrides = new HashMap<>();
+            System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith("bench.broker."))
+                    .forEach(n -> overrides.put(n.substring("bench.broker.".length()), System.getProperty(n)));
+            broker = EmbeddedKafka.start(Files.createDirectories(options.workDir()).resolve("kafka-" + UUID.randomUUID()),
+                    0, overrides);
             bootstrap = broker.bootstrapServers();
         }
         try {
@@ -197,8 +225,17 @@ public final class LoadDriver {
             throw new IllegalArgumentException("bench.partitions: must be at least 1, got " + partitions);
         }
         List<TopicSetup.Spec> specs = new ArrayList<>();
-        TrackerApp.topicSpecs().forEach(t -> specs.add(new TopicSetup.Spec(t.name(), partitions, t.config())));
-        specs.add(new TopicSetup.Spec(PassthroughTopology.OUTPUT, partitions, Map.of()));
+        // the two topics whose latency is measured carry the broker's append time, which splits it (Stages)
+        Map<String, String> appendTime = Map.of("message.timestamp.type", "LogAppendTime");
+        TrackerApp.topicSpecs().forEach(t -> {
+            Map<String, String> c = t.config();
+            if (t.name().equals(Topics.ALERTS.name())) {
+                c = new HashMap<>(c);
+                c.putAll(appendTime);
+            }
+            specs.add(new TopicSetup.Spec(t.name(), partitions, c));
+        });
+        specs.add(new TopicSetup.Spec(PassthroughTopology.OUTPUT, partitions, appendTime));
         TopicSetup.ensure(client, specs, (short) 1);
         FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(options.hosts()));
         long start = offsets(null);
@@ -240,13 +277,13 @@ public final class LoadDriver {
                     String.format("%.0f", rate));
             trackerLatency(trackId, sim, rate, warmRun);
             latency(PassthroughTopology.buildTopology(), passId, PassthroughTopology.OUTPUT, sim, rate,
-                    ConsumerRecord::timestamp, r -> "record", warmRun);
+                    LoadDriver::observedAt, r -> "record", warmRun);
         }
         JitSettle.await("the tracker's latency phase");
         Latency trackerLatency = trackerLatency(trackId, sim, rate, options.latencyRun());
         JitSettle.await("the passthrough's latency phase");
         Latency passLatency = latency(PassthroughTopology.buildTopology(), passId, PassthroughTopology.OUTPUT, sim, rate,
-                ConsumerRecord::timestamp, r -> "record", options.latencyRun());
+                LoadDriver::observedAt, r -> "record", options.latencyRun());
         Map<Double, Latency> sweep = new TreeMap<>();
         for (String share : System.getProperty("bench.latencyShares", "").split(",")) {
             if (!share.isBlank()) {
@@ -276,6 +313,12 @@ public final class LoadDriver {
                     Alert a = Topics.ALERTS.valueSerde().deserializer().deserialize(r.topic(), r.value());
                     return a.getKind() + "/" + a.getStatus();
                 }, run);
+    }
+
+    /** A passthrough output's event time: its event's observedAt (the record's own timestamp is the append time). */
+    private static long observedAt(ConsumerRecord<byte[], byte[]> r) {
+        PciEvent e = (PciEvent) Topics.TELEMETRY.valueSerde().deserializer().deserialize(r.topic(), r.value());
+        return e.getObservedAt().toEpochMilli();
     }
 
     private TrackerConfig config(String appId) {
@@ -415,7 +458,12 @@ public final class LoadDriver {
         cp.putAll(client);
         cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         cp.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID());
+        // -Dbench.reader.NAME=VALUE sets the measuring reader's consumer setting NAME
+        System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith("bench.reader."))
+                .forEach(n -> cp.put(n.substring("bench.reader.".length()), System.getProperty(n)));
         List<Long> samples = Collections.synchronizedList(new ArrayList<>());
+        List<Long> toBroker = new ArrayList<>();
+        List<Long> toReader = new ArrayList<>();
         Map<String, List<Long>> byLabel = new TreeMap<>();
         Map<Long, List<Long>> bySecond = new TreeMap<>();
         LoadDriverWrites before = null;
@@ -474,9 +522,13 @@ public final class LoadDriver {
                     jitBefore = JitSettle.compileMillis();
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-                    long ms = System.currentTimeMillis() - eventTime.applyAsLong(r);
+                    long read = System.currentTimeMillis();
+                    long event = eventTime.applyAsLong(r);
+                    long ms = read - event;
                     if (measuring) {
                         samples.add(ms);
+                        toBroker.add(r.timestamp() - event);
+                        toReader.add(read - r.timestamp());
                         byLabel.computeIfAbsent(label.apply(r), k -> new ArrayList<>()).add(ms);
                     }
                     bySecond.computeIfAbsent((System.nanoTime() - phaseStart) / 1_000_000_000L, k -> new ArrayList<>()).add(ms);
@@ -512,18 +564,27 @@ public final class LoadDriver {
                     Collections.max(v));
         });
         Latency l = percentiles(samples);
-        return new Latency(l.samples(), l.p50(), l.p99(), events, written, cpu, jit, behind);
+        Stages stages = Stages.of(toBroker, toReader);
+        log.info("{} latency split at the broker's append: event->append p50 {} p99 {} ms, append->read p50 {} p99 {} ms",
+                appId, stages.toBrokerP50(), stages.toBrokerP99(), stages.toReaderP50(), stages.toReaderP99());
+        return new Latency(l.samples(), l.p50(), l.p99(), events, written, cpu, jit, behind, stages);
     }
 
     /** Stream-thread loop metrics that break an end-to-end latency down: where the thread's time went, commit cost. */
     private static final List<String> LOOP_METRICS = List.of("process-ratio", "punctuate-ratio", "commit-ratio",
             "poll-ratio", "commit-latency-avg", "commit-latency-max", "punctuate-latency-avg", "punctuate-latency-max",
             "poll-records-avg", "process-records-avg", "commit-rate", "commit-total", "poll-rate");
+    /** The stream thread's producer: what a commit waits for (flush, offsets, the transaction's end) and retries. */
+    private static final List<String> PRODUCER_METRICS = List.of("txn-commit-time-ns-total", "txn-send-offsets-time-ns-total",
+            "flush-time-ns-total", "txn-begin-time-ns-total", "record-retry-total", "record-error-total",
+            "request-latency-avg", "request-latency-max", "batch-size-avg", "records-per-request-avg", "request-total",
+            "produce-throttle-time-max");
 
     private static void logLoopMetrics(String appId, KafkaStreams streams) {
         Map<String, Double> values = new TreeMap<>();
         streams.metrics().forEach((name, metric) -> {
-            boolean loop = name.group().equals("stream-thread-metrics") && LOOP_METRICS.contains(name.name());
+            boolean loop = name.group().equals("stream-thread-metrics") && LOOP_METRICS.contains(name.name())
+                    || name.group().equals("producer-metrics") && PRODUCER_METRICS.contains(name.name());
             boolean e2e = name.name().startsWith("record-e2e-latency") && name.group().equals("stream-processor-node-metrics");
             if ((loop || e2e) && metric.metricValue() instanceof Double d && !d.isNaN()) {
                 String key = e2e ? name.name() + "[" + name.tags().get("processor-node-id") + "]" : name.name();
@@ -535,12 +596,12 @@ public final class LoadDriver {
 
     private static Latency percentiles(List<Long> samples) {
         if (samples.isEmpty()) {
-            return new Latency(0, Double.NaN, Double.NaN, 0, null, Double.NaN, Double.NaN, -1);
+            return new Latency(0, Double.NaN, Double.NaN, 0, null, Double.NaN, Double.NaN, -1, null);
         }
         List<Long> sorted = new ArrayList<>(samples);
         Collections.sort(sorted);
         return new Latency(sorted.size(), sorted.get((int) (0.5 * (sorted.size() - 1))),
-                sorted.get((int) (0.99 * (sorted.size() - 1))), 0, null, Double.NaN, Double.NaN, -1);
+                sorted.get((int) (0.99 * (sorted.size() - 1))), 0, null, Double.NaN, Double.NaN, -1, null);
     }
 
     /** The sum of committed offsets of a group on the telemetry topic, or its end offsets when {@code group} is null. */

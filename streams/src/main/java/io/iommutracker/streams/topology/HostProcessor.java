@@ -11,6 +11,7 @@ import io.iommutracker.emulator.EventRejectedException;
 import io.iommutracker.schemas.AvroSerde;
 import io.iommutracker.schemas.Topics;
 import io.iommutracker.streams.StoreNames;
+import io.iommutracker.streams.ViewHistory;
 import io.iommutracker.streams.alerts.AlertReconciler;
 import io.iommutracker.streams.alerts.AlertRules;
 import io.iommutracker.streams.alerts.Condition;
@@ -38,7 +39,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.VersionedKeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,7 +126,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     /** Wall-clock time of the tick written and not yet consumed, or -1. */
     private long tickSentAt = -1;
     private KeyValueStore<String, HostView> views;
-    private VersionedKeyValueStore<String, HostView> history;
+    private WindowStore<String, HostView> history;
     private KeyValueStore<String, Alert> alerts;
     /**
      * Deserialised hosts, least recently used first; a miss rebuilds from the checkpoint. Holds every pending host,
@@ -797,7 +798,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         hostAlerts.forEach(alerts::delete);
         hostAlerts.forEach(latestAlerts::remove);
         views.delete(host);
-        history.delete(host, at);
+        history.put(host, ViewHistory.GONE, at);
         states.delete(host);
         forget(host);
         context.forward(new Record<>(host, null, at), Sinks.VIEWS);

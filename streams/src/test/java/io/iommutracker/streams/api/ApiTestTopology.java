@@ -4,6 +4,7 @@ import io.iommutracker.avro.Alert;
 import io.iommutracker.avro.HostView;
 import io.iommutracker.schemas.AvroSerde;
 import io.iommutracker.streams.StoreNames;
+import io.iommutracker.streams.ViewHistory;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -12,7 +13,11 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * A stand-in for the tracker's topology that materialises the API's store contract (StoreNames) straight from
@@ -36,9 +41,21 @@ final class ApiTestTopology {
         KStream<String, HostView> s = b.stream(t.views(), Consumed.with(Serdes.String(), views));
         s.toTable(Named.as("views-latest"), Materialized.<String, HostView>as(Stores.persistentKeyValueStore(StoreNames.HOST_VIEWS))
                 .withKeySerde(Serdes.String()).withValueSerde(views));
-        s.toTable(Named.as("views-history"), Materialized.<String, HostView>as(
-                        Stores.persistentVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY, Duration.ofDays(3650)))
-                .withKeySerde(Serdes.String()).withValueSerde(views));
+        // the history as the tracker keeps it: a version per record at its timestamp, a tombstone as GONE
+        b.addStateStore(ViewHistory.storeBuilder(Duration.ofDays(3650), Duration.ofDays(3650 / 2), views));
+        s.process(() -> new Processor<String, HostView, Void, Void>() {
+            private WindowStore<String, HostView> history;
+
+            @Override
+            public void init(ProcessorContext<Void, Void> context) {
+                history = context.getStateStore(StoreNames.HOST_VIEW_HISTORY);
+            }
+
+            @Override
+            public void process(Record<String, HostView> r) {
+                history.put(r.key(), r.value() == null ? ViewHistory.GONE : r.value(), r.timestamp());
+            }
+        }, Named.as("views-history"), StoreNames.HOST_VIEW_HISTORY);
         b.table(t.alerts(), Consumed.with(Serdes.String(), new AvroSerde<>(Alert.class)),
                 Materialized.<String, Alert>as(Stores.persistentKeyValueStore(StoreNames.ALERTS))
                         .withKeySerde(Serdes.String()).withValueSerde(new AvroSerde<>(Alert.class)));

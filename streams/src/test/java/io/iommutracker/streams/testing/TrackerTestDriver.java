@@ -3,6 +3,7 @@ package io.iommutracker.streams.testing;
 import io.iommutracker.avro.*;
 import io.iommutracker.schemas.Topics;
 import io.iommutracker.streams.StoreNames;
+import io.iommutracker.streams.ViewHistory;
 import io.iommutracker.streams.TrackerConfig;
 import io.iommutracker.streams.TrackerTopology;
 import io.iommutracker.streams.engine.HostEngine;
@@ -21,8 +22,8 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.VersionedKeyValueStore;
 import org.apache.kafka.streams.state.VersionedRecord;
+import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
@@ -197,9 +198,8 @@ public final class TrackerTestDriver implements AutoCloseable {
 
     public HostView viewAsOf(String host, long time) {
         flush();
-        VersionedKeyValueStore<String, HostView> s = driver.getVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY);
-        VersionedRecord<HostView> r = s.get(host, time);
-        return r == null ? null : r.value();
+        WindowStore<String, HostView> s = driver.getWindowStore(StoreNames.HOST_VIEW_HISTORY);
+        return ViewHistory.asOf(s, host, time, () -> publishedView(host)).map(VersionedRecord::value).orElse(null);
     }
 
     public byte[] hostState(String host) {

@@ -9,6 +9,7 @@ import io.iommutracker.schemas.AvroSerde;
 import io.iommutracker.kafka.KafkaFixture;
 import io.iommutracker.schemas.Topics;
 import io.iommutracker.streams.StoreNames;
+import io.iommutracker.streams.ViewHistory;
 import io.iommutracker.streams.engine.EmulatorEngine;
 import io.iommutracker.streams.sim.FleetSimulator;
 import java.nio.charset.StandardCharsets;
@@ -30,8 +31,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.VersionedKeyValueStore;
 import org.apache.kafka.streams.state.VersionedRecord;
+import org.apache.kafka.streams.state.WindowStore;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,9 +52,8 @@ class CheckpointReplayTest {
         final KeyValueStore<String, byte[]> states = kv(StoreNames.HOST_STATE, Serdes.ByteArray());
         final KeyValueStore<String, HostView> views = kv(StoreNames.HOST_VIEWS, Topics.HOST_VIEWS.valueSerde());
         final KeyValueStore<String, io.iommutracker.avro.Alert> alerts = kv(StoreNames.ALERTS, Topics.ALERTS.valueSerde());
-        final VersionedKeyValueStore<String, HostView> history = Stores.versionedKeyValueStoreBuilder(
-                        Stores.persistentVersionedKeyValueStore(StoreNames.HOST_VIEW_HISTORY, Duration.ofDays(30)),
-                        Serdes.String(), Topics.HOST_VIEWS.valueSerde()).withLoggingDisabled().build();
+        final WindowStore<String, HostView> history = ViewHistory.storeBuilder(Duration.ofDays(30), Duration.ofDays(1),
+                Topics.HOST_VIEWS.valueSerde()).withLoggingDisabled().build();
         final Duration resolution;
         final Duration window;
         final int cache;
@@ -198,8 +198,7 @@ class CheckpointReplayTest {
         }
 
         HostView asOf(String host, long time) {
-            VersionedRecord<HostView> r = history.get(host, time);
-            return r == null ? null : r.value();
+            return ViewHistory.asOf(history, host, time, () -> views.get(host)).map(VersionedRecord::value).orElse(null);
         }
     }
 
