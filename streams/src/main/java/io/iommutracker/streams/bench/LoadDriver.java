@@ -23,11 +23,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,6 +37,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -189,6 +193,25 @@ public final class LoadDriver {
      */
     private final int partitions = Integer.getInteger("bench.partitions", Topics.DEFAULT_PARTITIONS);
     private Admin admin;
+    /** Whether the measured output topics carry the broker's append time (see {@link Stages}). */
+    private boolean splitAtAppend;
+
+    private boolean appendTime(String topic) throws Exception {
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                ConfigEntry e = admin.describeConfigs(List.of(r)).all().get().get(r).get("message.timestamp.type");
+                return e != null && "LogAppendTime".equals(e.value());
+            } catch (ExecutionException e) {
+                // a topic just created may not be known to every part of the broker yet
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
 
     private LoadDriver(Options options, String bootstrap) {
         this.options = options;
@@ -237,6 +260,12 @@ public final class LoadDriver {
         });
         specs.add(new TopicSetup.Spec(PassthroughTopology.OUTPUT, partitions, appendTime));
         TopicSetup.ensure(client, specs, (short) 1);
+        // topics that existed before (a cluster given) keep their own timestamps: then there is no split to report
+        splitAtAppend = appendTime(Topics.ALERTS.name()) && appendTime(PassthroughTopology.OUTPUT);
+        if (!splitAtAppend) {
+            log.warn("{} or {} does not have message.timestamp.type=LogAppendTime: latency is not split at the append",
+                    Topics.ALERTS.name(), PassthroughTopology.OUTPUT);
+        }
         FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(options.hosts()));
         long start = offsets(null);
         produceAll(sim, options.events());
@@ -564,9 +593,11 @@ public final class LoadDriver {
                     Collections.max(v));
         });
         Latency l = percentiles(samples);
-        Stages stages = Stages.of(toBroker, toReader);
-        log.info("{} latency split at the broker's append: event->append p50 {} p99 {} ms, append->read p50 {} p99 {} ms",
-                appId, stages.toBrokerP50(), stages.toBrokerP99(), stages.toReaderP50(), stages.toReaderP99());
+        Stages stages = splitAtAppend ? Stages.of(toBroker, toReader) : null;
+        if (stages != null) {
+            log.info("{} latency split at the broker's append: event->append p50 {} p99 {} ms, append->read p50 {} p99 {}"
+                    + " ms", appId, stages.toBrokerP50(), stages.toBrokerP99(), stages.toReaderP50(), stages.toReaderP99());
+        }
         return new Latency(l.samples(), l.p50(), l.p99(), events, written, cpu, jit, behind, stages);
     }
 

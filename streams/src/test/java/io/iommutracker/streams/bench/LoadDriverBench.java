@@ -37,5 +37,11 @@ class LoadDriverBench {
         assertThat(f.trackerEventsPerSecond()).isPositive();
         assertThat(f.trackerAlertLatency().samples()).isPositive();
         assertThat(f.trackerAlertLatency().behind()).isNotNegative();
+        // the split at the broker's append was measured (the output topics carry the append time)
+        LoadDriver.Stages split = f.trackerAlertLatency().stages();
+        assertThat(split).isNotNull();
+        assertThat(split.toBrokerP50()).isNotNaN();
+        assertThat(split.toReaderP50()).isNotNegative();
+        assertThat(f.passthroughLatency().stages().toReaderP50()).isNotNegative();
     }
 }
