@@ -6,6 +6,7 @@ import io.iommutracker.schemas.AvroSerde;
 import io.iommutracker.streams.StoreNames;
 import io.iommutracker.streams.ViewHistory;
 import java.time.Duration;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -15,6 +16,7 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
@@ -43,7 +45,20 @@ final class ApiTestTopology {
                 .withKeySerde(Serdes.String()).withValueSerde(views));
         // the history as the tracker keeps it: a version per record at its timestamp, a tombstone as GONE
         b.addStateStore(ViewHistory.storeBuilder(Duration.ofDays(3650), Duration.ofDays(3650 / 2), views));
-        s.process(() -> new Processor<String, HostView, Void, Void>() {
+        s.process(historyWriter(r -> r.value() == null ? ViewHistory.GONE : r.value()), Named.as("views-history"),
+                StoreNames.HOST_VIEW_HISTORY);
+        b.table(t.alerts(), Consumed.with(Serdes.String(), new AvroSerde<>(Alert.class)),
+                Materialized.<String, Alert>as(Stores.persistentKeyValueStore(StoreNames.ALERTS))
+                        .withKeySerde(Serdes.String()).withValueSerde(new AvroSerde<>(Alert.class)));
+        b.table(t.states(), Consumed.with(Serdes.String(), Serdes.ByteArray()),
+                Materialized.<String, byte[]>as(Stores.persistentKeyValueStore(StoreNames.HOST_STATE))
+                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()));
+        return b.build();
+    }
+
+    /** A processor writing each record's version, {@code toView} of it, into the view history at its timestamp. */
+    static <V> ProcessorSupplier<String, V, Void, Void> historyWriter(Function<Record<String, V>, HostView> toView) {
+        return () -> new Processor<>() {
             private WindowStore<String, HostView> history;
 
             @Override
@@ -52,16 +67,9 @@ final class ApiTestTopology {
             }
 
             @Override
-            public void process(Record<String, HostView> r) {
-                history.put(r.key(), r.value() == null ? ViewHistory.GONE : r.value(), r.timestamp());
+            public void process(Record<String, V> r) {
+                history.put(r.key(), toView.apply(r), r.timestamp());
             }
-        }, Named.as("views-history"), StoreNames.HOST_VIEW_HISTORY);
-        b.table(t.alerts(), Consumed.with(Serdes.String(), new AvroSerde<>(Alert.class)),
-                Materialized.<String, Alert>as(Stores.persistentKeyValueStore(StoreNames.ALERTS))
-                        .withKeySerde(Serdes.String()).withValueSerde(new AvroSerde<>(Alert.class)));
-        b.table(t.states(), Consumed.with(Serdes.String(), Serdes.ByteArray()),
-                Materialized.<String, byte[]>as(Stores.persistentKeyValueStore(StoreNames.HOST_STATE))
-                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()));
-        return b.build();
+        };
     }
 }

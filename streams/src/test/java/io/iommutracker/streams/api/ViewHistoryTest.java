@@ -19,9 +19,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.VersionedRecord;
 import org.apache.kafka.streams.state.WindowStore;
 import org.junit.jupiter.api.AfterEach;
@@ -49,20 +46,8 @@ class ViewHistoryTest {
         Topology t = new Topology();
         t.addSource("in", Serdes.String().deserializer(), Serdes.String().deserializer(), "in");
         // value "gone" records a decommission, anything else a view with that value as its sequence
-        t.addProcessor("put", () -> new Processor<String, String, Void, Void>() {
-            private WindowStore<String, HostView> history;
-
-            @Override
-            public void init(ProcessorContext<Void, Void> context) {
-                history = context.getStateStore(StoreNames.HOST_VIEW_HISTORY);
-            }
-
-            @Override
-            public void process(Record<String, String> r) {
-                history.put(r.key(), r.value().equals("gone") ? ViewHistory.GONE
-                        : view(r.key(), Long.parseLong(r.value()), r.timestamp()), r.timestamp());
-            }
-        }, "in");
+        t.addProcessor("put", ApiTestTopology.<String>historyWriter(r -> r.value().equals("gone") ? ViewHistory.GONE
+                : view(r.key(), Long.parseLong(r.value()), r.timestamp())), "in");
         t.addStateStore(ViewHistory.storeBuilder(RETENTION, RETENTION.dividedBy(64), Topics.HOST_VIEWS.valueSerde()), "put");
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "view-history-test");
@@ -88,6 +73,14 @@ class ViewHistoryTest {
         in.pipeInput(host, value, at);
     }
 
+    /** Host h: views 1 and 2, a decommission, then view 3, a second apart from T + 1 s. */
+    private void fourVersions() {
+        put("h", "1", T + 1000);
+        put("h", "2", T + 2000);
+        put("h", "gone", T + 3000);
+        put("h", "3", T + 4000);
+    }
+
     private Optional<VersionedRecord<HostView>> asOf(String host, long at) {
         return ViewHistory.asOf(store, host, at, () -> latest.get(host));
     }
@@ -98,10 +91,7 @@ class ViewHistoryTest {
 
     @Test
     void shouldAnswerTheVersionValidAtATimeAndWhenItEnded() {
-        put("h", "1", T + 1000);
-        put("h", "2", T + 2000);
-        put("h", "gone", T + 3000);
-        put("h", "3", T + 4000);
+        fourVersions();
         put("other", "9", T + 2500);
 
         assertThat(asOf("h", T + 500)).as("before the first version").isEmpty();
@@ -116,10 +106,7 @@ class ViewHistoryTest {
 
     @Test
     void shouldListTheVersionsValidWithinARangeOldestFirst() {
-        put("h", "1", T + 1000);
-        put("h", "2", T + 2000);
-        put("h", "gone", T + 3000);
-        put("h", "3", T + 4000);
+        fourVersions();
 
         assertThat(ViewHistory.versions(store, "h", T + 1500, T + 4500)).map(ViewHistoryTest::describe)
                 .containsExactly("1@1000-2000", "2@2000-3000", "3@4000-");
