@@ -4,26 +4,17 @@ import io.iommutracker.avro.Alert;
 import io.iommutracker.avro.HostView;
 import io.iommutracker.streams.StoreNames;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.errors.StreamsException;
-import org.apache.kafka.streams.query.FailureReason;
-import org.apache.kafka.streams.query.Query;
-import org.apache.kafka.streams.query.QueryResult;
-import org.apache.kafka.streams.query.StateQueryRequest;
-import org.apache.kafka.streams.query.StateQueryResult;
 import org.apache.kafka.streams.state.VersionedRecord;
 
 /**
- * Reads of this instance's own copies of the stores, per partition. Every read but a host's history goes through
- * the store object itself ({@link RawViews}: no Position lock, see KAFKA-19629). A read either requires
+ * Reads of this instance's own copies of the stores, per partition, through the store objects themselves
+ * ({@link RawViews}: no Position lock, see KAFKA-19629; since session 9 the history too). A read either requires
  * the active task, or accepts any local copy (standby or restoring); whether a stale copy is fresh enough is the
  * caller's decision ({@link LagTracker}). Store failures surface as {@link ApiException} 503, never as a 500.
  */
@@ -33,12 +24,10 @@ final class LocalStores {
     record Read<T>(int partition, boolean active, T value) {
     }
 
-    private final KafkaStreams streams;
     private final RawViews raw;
     private final MetadataGeneration generation;
 
     LocalStores(KafkaStreams streams) {
-        this.streams = streams;
         // synchronized on Kafka Streams' metadata state: the read sees its latest rebuild
         this.generation = new MetadataGeneration(() -> streams.streamsMetadataForStore(StoreNames.HOST_VIEWS));
         this.raw = new RawViews(streams, generation);
@@ -102,46 +91,10 @@ final class LocalStores {
     record Partial<T>(boolean ok, List<KeyValue<String, T>> items, String failure) {
     }
 
-    /** The result of a one-partition query; null when the key is absent. */
-    @SuppressWarnings("unchecked")
-    private <R> R single(String store, Query<R> q, int partition, boolean requireActive) {
-        QueryResult<Object> r = query(store, (Query<Object>) q, partition, requireActive).get(partition);
-        if (r == null) {
-            throw ApiException.unavailable("partition " + partition + " of store " + store + " is not on this instance");
-        }
-        if (r.isFailure()) {
-            if (r.getFailureReason() == FailureReason.NOT_ACTIVE || r.getFailureReason() == FailureReason.NOT_PRESENT
-                    || r.getFailureReason() == FailureReason.NOT_UP_TO_BOUND) {
-                throw new NotHere(r.getFailureReason() + ": " + r.getFailureMessage());
-            }
-            if (r.getFailureReason() == FailureReason.UNKNOWN_QUERY_TYPE || r.getFailureReason() == FailureReason.DOES_NOT_EXIST) {
-                throw ApiException.notImplemented("store " + store + " cannot answer this query: " + r.getFailureMessage());
-            }
-            throw ApiException.unavailable("store " + store + " partition " + partition + ": " + r.getFailureReason() + " " + r.getFailureMessage());
-        }
-        return (R) r.getResult();
-    }
-
     /** The partition's local copy cannot answer as asked (not active, not present): try elsewhere. */
     static final class NotHere extends RuntimeException {
         NotHere(String m) {
             super(m, null, false, false);
-        }
-    }
-
-    private Map<Integer, QueryResult<Object>> query(String store, Query<Object> q, Integer partition, boolean requireActive) {
-        StateQueryRequest<Object> req = StateQueryRequest.inStore(store).withQuery(q);
-        req = partition == null ? req.withAllPartitions() : req.withPartitions(Set.of(partition));
-        if (requireActive) {
-            req = req.requireActive();
-        }
-        try {
-            StateQueryResult<Object> res = streams.query(req);
-            return res.getPartitionResults();
-        } catch (InvalidStateStoreException e) {
-            throw ApiException.unavailable("store " + store + " is not queryable now: " + e.getMessage());
-        } catch (StreamsException e) {
-            throw ApiException.unavailable("Kafka Streams cannot answer now: " + e.getMessage());
         }
     }
 }
