@@ -22,7 +22,7 @@ import org.apache.kafka.streams.state.internals.RocksDbWindowBytesStoreSupplier;
 
 /**
  * The view history ({@link StoreNames#HOST_VIEW_HISTORY}): every view a host had, as a RocksDB window store keyed by
- * host and the view's time (a zero-length window per version). Recording a version is one RocksDB put, whatever the
+ * host and the view's time (a one-millisecond window per version). Recording a version is one RocksDB put, whatever the
  * host's history holds; a versioned store, the first design, rewrote every version of the host within its segment
  * interval on each put (about 1 ms for a host with a version a second, see streams/README). Reads seek from the host
  * and a time. Expired versions go a segment at a time ({@code segment}, a RocksDB instance each).
