@@ -5,9 +5,11 @@ import io.iommutracker.schemas.Topic;
 import io.iommutracker.schemas.Topics;
 import io.iommutracker.streams.engine.EmulatorEngine;
 import io.iommutracker.streams.engine.HostEngine;
+import io.iommutracker.streams.topology.ProducerFlushes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,7 @@ public final class TrackerApp implements AutoCloseable {
 
     private final TrackerConfig config;
     private final HostEngine engine;
+    private final ProducerFlushes.Supplier clients;
     private KafkaStreams streams;
 
     public TrackerApp(TrackerConfig config) {
@@ -36,8 +39,24 @@ public final class TrackerApp implements AutoCloseable {
     }
 
     public TrackerApp(TrackerConfig config, HostEngine engine) {
+        this(config, engine, new ProducerFlushes.Supplier());
+    }
+
+    /**
+     * With clients of the caller's making (a test's failing producer, a wrapper of the embedder's); its producers
+     * count their flushes, which the processor needs under at_least_once ({@link ProducerFlushes}).
+     */
+    public TrackerApp(TrackerConfig config, HostEngine engine, ProducerFlushes.Supplier clients) {
         this.config = config;
         this.engine = engine;
+        this.clients = clients;
+    }
+
+    /** The Streams configuration this instance runs with: the config's, and that its producers count flushes. */
+    static Properties streamsConfig(TrackerConfig config) {
+        Properties p = config.streamsConfig();
+        p.put(ProducerFlushes.COUNTED_CONFIG, "true");
+        return p;
     }
 
     /** Topic specs for every topic of the registry. */
@@ -59,7 +78,7 @@ public final class TrackerApp implements AutoCloseable {
         if (!config.evaluationWindow().isZero()) {
             requireTickWrites();
         }
-        streams = new KafkaStreams(TrackerTopology.buildTopology(config, engine), config.streamsConfig());
+        streams = new KafkaStreams(TrackerTopology.buildTopology(config, engine), streamsConfig(config), clients);
         streams.setUncaughtExceptionHandler(e -> {
             log.error("stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

@@ -10,6 +10,7 @@ import io.iommutracker.streams.TrackerApp;
 import io.iommutracker.streams.TrackerConfig;
 import io.iommutracker.streams.TrackerTopology;
 import io.iommutracker.streams.sim.FleetSimulator;
+import io.iommutracker.streams.topology.ProducerFlushes;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -379,6 +380,8 @@ public final class LoadDriver {
         Properties p = config(appId).streamsConfig();
         // the passthrough decodes in its source, so it skips the simulator's garbage instead of dead-lettering it
         p.put("default.deserialization.exception.handler", LogAndContinueExceptionHandler.class.getName());
+        // the clients TrackerApp runs with (under at_least_once the tracker holds its store writes by their flushes)
+        p.put(ProducerFlushes.COUNTED_CONFIG, "true");
         return p;
     }
 
@@ -395,7 +398,7 @@ public final class LoadDriver {
     private Rate throughput(Topology topology, String appId, long start, long end) throws Exception {
         long warm = start + (long) ((end - start) * options.warmup());
         LoadDriverWrites before = LoadDriverWrites.snapshot(admin);
-        KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId));
+        KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId), new ProducerFlushes.Supplier());
         try {
             streams.start();
             long t0 = 0;
@@ -503,7 +506,7 @@ public final class LoadDriver {
         long cpuBefore = 0;
         double cpu = Double.NaN;
         double jit = Double.NaN;
-        KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId));
+        KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId), new ProducerFlushes.Supplier());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             streams.start();
             while (streams.state() != KafkaStreams.State.RUNNING) {

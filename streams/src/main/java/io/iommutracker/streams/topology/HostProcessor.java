@@ -31,8 +31,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -64,6 +66,14 @@ import org.slf4j.LoggerFactory;
  * the stores are one transaction's, so those are exactly the events the stores miss); the hosts it rebuilds are
  * flushed at the first punctuation, so a crash cannot leave a latest view unpublished. Input deleted by retention
  * before it was replayed leaves its hosts behind: their next event opens a sequence gap, and TELEMETRY_GAP says so.
+ *
+ * <p><b>At least once.</b> Without a transaction a commit sends the stores' changelog records, then waits for every
+ * record sent, then commits the input position; a crash inside the wait could leave a checkpoint (or an alert's
+ * latest record) on the broker and the changes and alerts of its events not, and the restarted task would skip those
+ * events as seen. Under at_least_once the processor therefore holds every store write ({@link WriteBehind}) until a
+ * producer flush that began after it completed ({@link ProducerFlushes}): its outputs are then on the broker. Hosts
+ * whose writes are held stay in memory; a restart finds the older checkpoint and replays or consumes again what
+ * followed it (repeating outputs, as at-least-once may; losing none).
  *
  * <p>The working copies live exactly as long as the task's processor: Streams closes a task (dirty on an aborted
  * transaction) and initialises it again before it processes, and both empty them, so they never outlive a rollback.
@@ -146,6 +156,17 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
      * {@link #cache}.
      */
     private Map<String, Alert> latestAlerts;
+    /**
+     * The store writes: at once, or under at_least_once held until the outputs forwarded before them are acknowledged
+     * ({@link WriteBehind}), so that no changelog holds a checkpoint, alert or view whose outputs a crash could lose.
+     */
+    private WriteBehind writes;
+    /** Hosts whose checkpoint write is held, with its tag: kept in memory, as the store does not have them yet. */
+    private Map<String, Long> heldHosts;
+    /** Decommissioned hosts whose deletes are held, with their tag: the store's checkpoint is no longer theirs. */
+    private Map<String, Long> heldGone;
+    /** Alert records whose store write is held: the latest record of their fingerprint. */
+    private Map<String, Alert> heldAlerts;
 
     private record Window(long closesAt, long id, String host) {
     }
@@ -221,6 +242,10 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         };
         // access-ordered; trimmed by trim() once the event's host is settled, never while it is being worked on
         this.cache = new LinkedHashMap<>(256, 0.75f, true);
+        this.writes = writesFor(context);
+        this.heldHosts = new HashMap<>();
+        this.heldGone = new HashMap<>();
+        this.heldAlerts = new HashMap<>();
         if (!silentTimeout.isZero() && !silentTimeout.isNegative()) {
             long every = Math.max(1000, Math.min(60_000, silentTimeout.toMillis() / 4));
             context.schedule(Duration.ofMillis(every), PunctuationType.STREAM_TIME, this::checkSilentHosts);
@@ -229,12 +254,36 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             context.schedule(Duration.ofMillis(resolution), PunctuationType.WALL_CLOCK_TIME, this::flushPending);
         } else {
             // every event is checkpointed at once: only the progress mark is left to write
-            context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> writeProgress());
+            context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> {
+                writes.release();
+                writeProgress();
+            });
         }
         if (window > 0) {
             context.schedule(Duration.ofMillis(Math.max(10, window)), PunctuationType.WALL_CLOCK_TIME, this::tick);
         }
         replay();
+    }
+
+    /**
+     * Under at_least_once a commit sends the stores' changelog records before it waits for the outputs, so a crash
+     * inside it can keep a checkpoint and lose the changes and alerts of the events in it (their sequences are then
+     * skipped as seen). The processor holds its writes until a producer flush after them completed, when it can count
+     * them ({@link ProducerFlushes}, which {@code TrackerApp} sets up).
+     */
+    private WriteBehind writesFor(ProcessorContext<Object, Object> context) {
+        Map<String, Object> configs = context.appConfigs();
+        if (!StreamsConfig.AT_LEAST_ONCE.equals(configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))) {
+            return WriteBehind.immediate();
+        }
+        if ("true".equals(String.valueOf(configs.get(ProducerFlushes.COUNTED_CONFIG)))) {
+            return WriteBehind.afterFlush(ProducerFlushes::completed);
+        }
+        log.warn("task {}: at_least_once without counted producer flushes ({} is not true): a crash inside a commit may "
+                + "keep checkpoints whose changes and alerts it lost; run the topology through TrackerApp, or give "
+                + "KafkaStreams a ProducerFlushes.Supplier and set {}=true", context.taskId(),
+                ProducerFlushes.COUNTED_CONFIG, ProducerFlushes.COUNTED_CONFIG);
+        return WriteBehind.immediate();
     }
 
     /**
@@ -344,6 +393,11 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         }
         cache.clear();
         pending.clear();
+        // held writes are dropped: the next owner of the task replays the input after the checkpoints it finds
+        writes.clear();
+        heldHosts.clear();
+        heldGone.clear();
+        heldAlerts.clear();
         windows.clear();
         openWindows = 0;
         latestAlerts.clear();
@@ -351,6 +405,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        writes.release();
         long offset = context.recordMetadata().map(m -> m.offset()).orElse(-1L);
         lastOffset = Math.max(lastOffset, offset);
         lastRecordWall = context.currentSystemTimeMs();
@@ -627,7 +682,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     /** The working copy of a host, rebuilt from its checkpoint when not in memory; null for an unknown host. */
     private Live live(String host) {
         Live live = cache.get(host);
-        if (live == null) {
+        if (live == null && !heldGone.containsKey(host)) {
             live = rebuild(host);
             if (live != null) {
                 cache.put(host, live);
@@ -670,14 +725,25 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         }
         HostView view = l.view;
         long viewAt = view.getUpdatedAt().toEpochMilli();
-        states.put(host, new HostRecord(l.lastSequence, l.lastEventAt, l.gap, l.silent, l.facts, l.firing,
-                view.getSequence(), viewAt, l.stateBytes, l.offset).toBytes());
-        if (!l.viewPublished) {
-            views.put(host, view);
-            history.put(host, view, viewAt);
+        byte[] checkpoint = new HostRecord(l.lastSequence, l.lastEventAt, l.gap, l.silent, l.facts, l.firing,
+                view.getSequence(), viewAt, l.stateBytes, l.offset).toBytes();
+        boolean publish = !l.viewPublished;
+        if (publish) {
             context.forward(new Record<>(host, view, viewAt), Sinks.VIEWS);
             l.viewPublished = true;
         }
+        Long tag = writes.tag();
+        if (writes.holding()) {
+            heldHosts.put(host, tag);
+        }
+        writes.write(() -> {
+            states.put(host, checkpoint);
+            if (publish) {
+                views.put(host, view);
+                history.put(host, view, viewAt);
+            }
+            heldHosts.remove(host, tag);
+        });
         l.checkpointSequence = l.lastSequence;
         l.flushedAt = l.lastEventAt;
         l.pendingFrom = -1;
@@ -693,6 +759,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
      * processed (a catch-up after downtime included).
      */
     private void flushPending(long now) {
+        writes.release();
         List<String> due = new ArrayList<>();
         pending.forEach((host, since) -> {
             Live l = cache.get(host);
@@ -729,7 +796,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
             }
         }
         if (mark >= 0 && mark != progressWritten) {
-            states.put(StoreNames.PROGRESS_KEY, ByteBuffer.allocate(2 * Long.BYTES).putLong(mark).putLong(time).array());
+            byte[] value = ByteBuffer.allocate(2 * Long.BYTES).putLong(mark).putLong(time).array();
+            // after the checkpoints it vouches for, held or not: the writes keep their order
+            writes.write(() -> states.put(StoreNames.PROGRESS_KEY, value));
             progressWritten = mark;
         }
     }
@@ -743,7 +812,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         if (cache.size() > workingCopies) {
             Iterator<Map.Entry<String, Live>> it = cache.entrySet().iterator();
             while (cache.size() > workingCopies && it.hasNext()) {
-                if (!pending.containsKey(it.next().getKey())) {
+                String host = it.next().getKey();
+                if (!pending.containsKey(host) && !heldHosts.containsKey(host)) {
                     it.remove();
                 }
             }
@@ -762,7 +832,10 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     private Alert latestAlert(String fingerprint) {
         Alert a = latestAlerts.get(fingerprint);
         if (a == null) {
-            a = alerts.get(fingerprint);
+            a = heldAlerts.get(fingerprint);
+            if (a == null) {
+                a = alerts.get(fingerprint);
+            }
             if (a != null) {
                 latestAlerts.put(fingerprint, a);
             }
@@ -772,9 +845,18 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     private void publishAlerts(List<Alert> emit, long at) {
         for (Alert a : emit) {
-            alerts.put(a.getFingerprint(), a);
-            latestAlerts.put(a.getFingerprint(), a);
-            context.forward(new Record<>(a.getFingerprint(), a, at), Sinks.ALERTS);
+            String fingerprint = a.getFingerprint();
+            latestAlerts.put(fingerprint, a);
+            context.forward(new Record<>(fingerprint, a, at), Sinks.ALERTS);
+            if (writes.holding()) {
+                heldAlerts.put(fingerprint, a);
+                writes.write(() -> {
+                    alerts.put(fingerprint, a);
+                    heldAlerts.remove(fingerprint, a);
+                });
+            } else {
+                alerts.put(fingerprint, a);
+            }
         }
     }
 
@@ -786,7 +868,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         for (IommuChange c : ViewDiff.diff(host, before, null, event.getSequence(), at)) {
             context.forward(new Record<>(host, c, at), Sinks.CHANGES);
         }
-        List<String> hostAlerts = new ArrayList<>();
+        Set<String> hostAlerts = new TreeSet<>();
         try (KeyValueIterator<String, Alert> it = alerts.all()) {
             while (it.hasNext()) {
                 KeyValue<String, Alert> kv = it.next();
@@ -795,11 +877,24 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
                 }
             }
         }
-        hostAlerts.forEach(alerts::delete);
+        heldAlerts.forEach((fingerprint, a) -> {
+            if (host.equals(a.getHostId())) {
+                hostAlerts.add(fingerprint);
+            }
+        });
         hostAlerts.forEach(latestAlerts::remove);
-        views.delete(host);
-        history.put(host, ViewHistory.GONE, at);
-        states.delete(host);
+        hostAlerts.forEach(heldAlerts::remove);
+        Long tag = writes.tag();
+        if (writes.holding()) {
+            heldGone.put(host, tag);
+        }
+        writes.write(() -> {
+            hostAlerts.forEach(alerts::delete);
+            views.delete(host);
+            history.put(host, ViewHistory.GONE, at);
+            states.delete(host);
+            heldGone.remove(host, tag);
+        });
         forget(host);
         context.forward(new Record<>(host, null, at), Sinks.VIEWS);
         log.info("host {} decommissioned at sequence {}", host, event.getSequence());
@@ -807,10 +902,13 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     /** Raises HOST_SILENT for hosts whose last event is older than the timeout in stream time. */
     private void checkSilentHosts(long streamTime) {
-        List<String> hosts = new ArrayList<>();
+        writes.release();
+        Set<String> hosts = new TreeSet<>();
         try (KeyValueIterator<String, byte[]> it = states.all()) {
             it.forEachRemaining(kv -> hosts.add(kv.key));
         }
+        // hosts whose first checkpoint is held are in memory only
+        hosts.addAll(heldHosts.keySet());
         hosts.remove(StoreNames.PROGRESS_KEY);
         for (String host : hosts) {
             Live l = live(host);

@@ -58,6 +58,13 @@ class CheckpointReplayTest {
         final Duration window;
         final int cache;
         final Path dir;
+        /** Streams settings besides the application id and bootstrap (the processing guarantee...). */
+        final Map<String, String> configs;
+        /** HOST_SILENT's timeout (zero: off); its stream-time punctuations run as the records' timestamps pass them. */
+        final Duration silent;
+        long streamTime = -1;
+        /** When each stream-time punctuator of the current processor is next due. */
+        final Map<MockProcessorContext.CapturedPunctuator, Long> streamPunctuations = new java.util.IdentityHashMap<>();
         final List<String> changes = new ArrayList<>();
         /** The input partition as piped: offset i is element i. */
         final List<InputLog.Entry> input = new ArrayList<>();
@@ -69,6 +76,8 @@ class CheckpointReplayTest {
         final List<String> alertLog = new ArrayList<>();
         final Map<String, HostView> viewLog = new TreeMap<>();
         int replayedHosts;
+        /** The input offset the task committed (a read back stops there); -1: everything piped. */
+        long committed = -1;
         MockProcessorContext<Object, Object> context;
         HostProcessor processor;
         long wall = T0;
@@ -79,6 +88,17 @@ class CheckpointReplayTest {
         }
 
         Harness(String name, Duration resolution, Duration window, int cache) {
+            this(name, resolution, window, cache, Map.of());
+        }
+
+        Harness(String name, Duration resolution, Duration window, int cache, Map<String, String> configs) {
+            this(name, resolution, window, cache, configs, Duration.ZERO);
+        }
+
+        Harness(String name, Duration resolution, Duration window, int cache, Map<String, String> configs,
+                Duration silent) {
+            this.configs = configs;
+            this.silent = silent;
             this.resolution = resolution;
             this.window = window;
             this.cache = cache;
@@ -105,16 +125,18 @@ class CheckpointReplayTest {
             replayReads++;
             lastFrom = from;
             long first = Math.max(from, retainedFrom);
-            for (long o = first; o < input.size(); o++) {
+            long end = committed < 0 ? input.size() : committed;
+            for (long o = first; o < end; o++) {
                 sink.accept(input.get((int) o));
             }
-            return new InputLog.Summary(first, input.size(), Math.max(0, input.size() - first));
+            return new InputLog.Summary(first, end, Math.max(0, end - first));
         }
 
         private void start(boolean initStores) {
             Properties p = new Properties();
             p.put(StreamsConfig.APPLICATION_ID_CONFIG, "checkpoint-tail");
             p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
+            p.putAll(configs);
             context = new MockProcessorContext<>(p, new TaskId(0, 0), dir.toFile());
             for (StateStore s : List.<StateStore>of(states, views, alerts, history)) {
                 if (initStores) {
@@ -123,7 +145,8 @@ class CheckpointReplayTest {
                 context.addStateStore(s);
             }
             context.setCurrentSystemTimeMs(wall);
-            processor = new HostProcessor(EmulatorEngine.INSTANCE, Duration.ZERO, resolution, window, cache,
+            streamPunctuations.clear();
+            processor = new HostProcessor(EmulatorEngine.INSTANCE, silent, resolution, window, cache,
                     (configs, topic, partition, from, sink) -> read(topic, partition, from, sink));
             processor.init(context);
         }
@@ -135,6 +158,36 @@ class CheckpointReplayTest {
             context.setRecordMetadata(Topics.TELEMETRY.name(), 0, offset++);
             processor.process(new Record<>(r.key(), r.value(), r.timestamp()));
             drain();
+            punctuateStreamTime(r.timestamp());
+        }
+
+        /** Runs the stream-time punctuations the record's timestamp makes due, as a task does after a record. */
+        private void punctuateStreamTime(long timestamp) {
+            streamTime = Math.max(streamTime, timestamp);
+            for (MockProcessorContext.CapturedPunctuator p : context.scheduledPunctuators()) {
+                if (p.getType() != PunctuationType.STREAM_TIME || p.cancelled()) {
+                    continue;
+                }
+                long every = p.getInterval().toMillis();
+                long due = streamPunctuations.computeIfAbsent(p, k -> streamTime + every);
+                if (streamTime >= due) {
+                    streamPunctuations.put(p, streamTime + every);
+                    p.getPunctuator().punctuate(streamTime);
+                    drain();
+                }
+            }
+        }
+
+        /** Consumes the input again from an offset, as a consumer does from its committed position after a crash. */
+        void redeliver(long from) {
+            long end = offset;
+            for (long o = from; o < end; o++) {
+                InputLog.Entry e = input.get((int) o);
+                context.setRecordMetadata(Topics.TELEMETRY.name(), 0, o);
+                processor.process(new Record<>(e.key(), e.value(), e.timestamp()));
+                drain();
+                punctuateStreamTime(e.timestamp());
+            }
         }
 
         /** Lets wall-clock time pass and runs the wall-clock punctuations that are due. */
@@ -431,7 +484,7 @@ class CheckpointReplayTest {
         assertThat(h.storedViews().get(host).getDegraded()).isTrue();
     }
 
-    private static FleetSimulator.SimRecord record(PciEvent e) {
+    static FleetSimulator.SimRecord record(PciEvent e) {
         @SuppressWarnings("unchecked")
         AvroSerde<PciEvent> serde = (AvroSerde<PciEvent>) Topics.TELEMETRY.valueSerde();
         return new FleetSimulator.SimRecord(e.getHostId(), e.getHostId().getBytes(StandardCharsets.UTF_8),
