@@ -646,6 +646,10 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
                 AlertReconciler.Outcome outcome = AlertReconciler.reconcile(firing, now, this::latestAlert, at);
                 if (emit) {
                     publishAlerts(outcome.emit(), at);
+                } else if (writes.holding()) {
+                    // a replayed event's alert records were sent before the committed position, but their store
+                    // writes, held, may have died with the task: the firing set rebuilt here needs them
+                    storeAlerts(outcome.emit());
                 }
                 firing = outcome.firing();
             }
@@ -845,9 +849,16 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     private void publishAlerts(List<Alert> emit, long at) {
         for (Alert a : emit) {
+            context.forward(new Record<>(a.getFingerprint(), a, at), Sinks.ALERTS);
+        }
+        storeAlerts(emit);
+    }
+
+    /** Makes the records their fingerprints' latest, in memory and (at once or held) in the store. */
+    private void storeAlerts(List<Alert> records) {
+        for (Alert a : records) {
             String fingerprint = a.getFingerprint();
             latestAlerts.put(fingerprint, a);
-            context.forward(new Record<>(fingerprint, a, at), Sinks.ALERTS);
             if (writes.holding()) {
                 heldAlerts.put(fingerprint, a);
                 writes.write(() -> {

@@ -292,6 +292,73 @@ class TrackerIntegrationTest {
         assertThat(committedAlerts(ns)).isEqualTo(exp.alerts());
     }
 
+    /**
+     * The crash at_least_once has to survive, made to happen: the first instance's producer stops sending the output
+     * records after a few commits while it still sends the changelogs', and halts inside the next commit once those
+     * are on the broker ({@link LosingProducer}); a second instance takes over from the committed position. Every
+     * change and alert of the reference must be on the topics (at least once: repeats allowed, nothing foreign).
+     */
+    @Test
+    void shouldLoseNoOutputWhenAnAtLeastOnceCommitDiesAfterItsChangelogsReachedTheBroker() throws Exception {
+        String ns = "alos-crash-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(16).withNamespace(ns)
+                .withBadRecords(0.01, 0.01));
+        List<FleetSimulator.SimRecord> records = Cluster.generate(sim, 4000, T0);
+        String appId = "it-alos-crash-" + UUID.randomUUID();
+        Path state = KafkaFixture.tempDir("alos-crash-state");
+        Cluster.produce(records.subList(0, 1000));
+        // it starts to lose outputs once it sent 300, so some input is always left when it does
+        Process first = spawn(appId, state, Duration.ZERO, "at_least_once", "300");
+        Process second = null;
+        try {
+            int fed = 1000;
+            for (; fed < records.size() && first.isAlive(); fed += 250) {
+                Cluster.produce(records.subList(fed, fed + 250));
+                Thread.sleep(250);
+            }
+            assertThat(first.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).as("the first instance halted").isTrue();
+            assertThat(first.exitValue()).isEqualTo(LosingProducer.EXIT_CODE);
+            assertThat(Cluster.caughtUp(appId)).as("halted before it finished").isFalse();
+            Cluster.produce(records.subList(fed, records.size()));
+            second = spawn(appId, state, Duration.ZERO, "at_least_once");
+            awaitQuiet(appId, Duration.ofSeconds(120));
+        } finally {
+            first.destroyForcibly();
+            if (second != null) {
+                second.destroy();
+                second.waitFor();
+            }
+        }
+        String childLog = Files.readString(KafkaFixture.buildDir().resolve("crash-child-" + appId + ".log"));
+        Matcher halted = Pattern.compile("halting inside flush \\d+ with (\\d+) output records never sent").matcher(childLog);
+        assertThat(halted.find()).as("the first instance's log says it halted").isTrue();
+        assertThat(Integer.parseInt(halted.group(1))).as("outputs lost at the crash").isPositive();
+        Expected exp = expected(ns, KafkaFixture.tempDir("expected-alos-crash"), Duration.ZERO);
+        assertThat(exp.alerts()).isNotEmpty();
+        Map<String, List<String>> changes = committedChanges(ns);
+        Map<String, List<String>> alerts = committedAlerts(ns);
+        assertThat(difference(exp.changes(), changes)).as("changes never on the topic").isEmpty();
+        assertThat(difference(exp.alerts(), alerts)).as("alert records never on the topic").isEmpty();
+        assertThat(difference(changes, exp.changes())).as("changes not made by the reference").isEmpty();
+        assertThat(difference(alerts, exp.alerts())).as("alert records not made by the reference").isEmpty();
+        long deadLetters = Cluster.readCommitted(Topics.DEAD_LETTER.name()).stream()
+                .filter(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith(ns)).count();
+        assertThat(deadLetters).isGreaterThanOrEqualTo(exp.deadLetters());
+        org.slf4j.LoggerFactory.getLogger(TrackerIntegrationTest.class).info(
+                "at_least_once crash: {} output records lost at the halt; changes {} on the topic for {} expected, alerts {} for {}",
+                halted.group(1), changes.values().stream().mapToInt(List::size).sum(),
+                exp.changes().values().stream().mapToInt(List::size).sum(),
+                alerts.values().stream().mapToInt(List::size).sum(), exp.alerts().values().stream().mapToInt(List::size).sum());
+    }
+
+    /** The records of {@code a} that {@code b} does not have, whatever their order and repeats (at least once). */
+    static java.util.Set<String> difference(Map<String, List<String>> a, Map<String, List<String>> b) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        a.values().forEach(out::addAll);
+        b.values().forEach(out::removeAll);
+        return out;
+    }
+
     /** On a mismatch, logs where the first difference is and every copy of it on the topic, committed or not. */
     static void diagnose(Map<String, List<String>> actual, Map<String, List<String>> expected) {
         for (String host : expected.keySet()) {
@@ -316,14 +383,19 @@ class TrackerIntegrationTest {
         }
     }
 
-    static Process spawn(String appId, Path state, Duration window) throws Exception {
+    static Process spawn(String appId, Path state, Duration window, String... more) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.iommutracker",
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m",
+                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.iommutracker",
                 "-Diommutracker.streams.hostCache=" + Integer.getInteger("iommutracker.streams.hostCache", 4096),
                 "-cp", System.getProperty("java.class.path"), CrashChild.class.getName(),
-                KafkaFixture.bootstrapServers(), appId, state.toString(), Long.toString(window.toMillis()));
+                KafkaFixture.bootstrapServers(), appId, state.toString(), Long.toString(window.toMillis())));
+        command.addAll(List.of(more));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true);
-        pb.redirectOutput(KafkaFixture.buildDir().resolve("crash-child-" + appId + ".log").toFile());
+        // appended: a restarted child logs after the first
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(
+                KafkaFixture.buildDir().resolve("crash-child-" + appId + ".log").toFile()));
         return pb.start();
     }
 

@@ -22,7 +22,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.TaskId;
@@ -225,6 +227,41 @@ class CheckpointReplayTest {
                 processor.process(new Record<>(key, value, t.timestamp()));
                 drain();
             }
+        }
+
+        /** What the stores hold now, to be put back by {@link #restore}: the changelogs as of a commit. */
+        Runnable snapshot() {
+            Map<String, byte[]> s = copy(states);
+            Map<String, HostView> v = copy(views);
+            Map<String, io.iommutracker.avro.Alert> a = copy(alerts);
+            List<KeyValue<Windowed<String>, HostView>> h = new ArrayList<>();
+            try (KeyValueIterator<Windowed<String>, HostView> it = history.all()) {
+                it.forEachRemaining(h::add);
+            }
+            return () -> {
+                refill(states, s);
+                refill(views, v);
+                refill(alerts, a);
+                List<KeyValue<Windowed<String>, HostView>> now = new ArrayList<>();
+                try (KeyValueIterator<Windowed<String>, HostView> it = history.all()) {
+                    it.forEachRemaining(now::add);
+                }
+                now.forEach(kv -> history.put(kv.key.key(), null, kv.key.window().start()));
+                h.forEach(kv -> history.put(kv.key.key(), kv.value, kv.key.window().start()));
+            };
+        }
+
+        private static <V> Map<String, V> copy(KeyValueStore<String, V> store) {
+            Map<String, V> out = new TreeMap<>();
+            try (KeyValueIterator<String, V> it = store.all()) {
+                it.forEachRemaining(kv -> out.put(kv.key, kv.value));
+            }
+            return out;
+        }
+
+        private static <V> void refill(KeyValueStore<String, V> store, Map<String, V> content) {
+            copy(store).keySet().forEach(store::delete);
+            content.forEach(store::put);
         }
 
         Map<String, HostView> storedViews() {
