@@ -58,6 +58,19 @@ class TrackerIntegrationTest {
                 .withExtra(Map.of("commit.interval.ms", "100"));
     }
 
+    /**
+     * A test's own hosts (their ids start with ns), the records they send (bad ones at the given share) and the
+     * application id of its tracker.
+     */
+    record Scenario(String ns, List<FleetSimulator.SimRecord> records, String appId) {
+        static Scenario of(String prefix, int hosts, double bad, int n) {
+            String ns = prefix + UUID.randomUUID().toString().substring(0, 6) + "-";
+            FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(hosts).withNamespace(ns)
+                    .withBadRecords(bad, bad));
+            return new Scenario(ns, Cluster.generate(sim, n, T0), "it-" + prefix + UUID.randomUUID());
+        }
+    }
+
     /** What one uninterrupted, single-threaded run of the same topology makes of the same records. */
     record Expected(Map<String, HostView> views, Map<String, List<String>> changes, Map<String, List<String>> alerts,
                     int deadLetters) {
@@ -174,10 +187,10 @@ class TrackerIntegrationTest {
 
     @Test
     void shouldShareEightPartitionsBetweenTwoInstancesWithEveryHostViewRight() throws Exception {
-        String ns = "scale-" + UUID.randomUUID().toString().substring(0, 6) + "-";
-        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(24).withNamespace(ns).withBadRecords(0, 0));
-        List<FleetSimulator.SimRecord> records = Cluster.generate(sim, 1200, T0);
-        String appId = "it-scale-" + UUID.randomUUID();
+        Scenario run = Scenario.of("scale-", 24, 0, 1200);
+        String ns = run.ns();
+        List<FleetSimulator.SimRecord> records = run.records();
+        String appId = run.appId();
         List<TrackerApp> apps = List.of(new TrackerApp(config(appId).withEvaluationWindow(WINDOW)).start(),
                 new TrackerApp(config(appId).withEvaluationWindow(WINDOW)).start());
         try {
@@ -213,15 +226,13 @@ class TrackerIntegrationTest {
     @ValueSource(longs = {0, 20})
     void shouldResumeWithoutDuplicatesAfterCrash(long windowMs) throws Exception {
         Duration window = Duration.ofMillis(windowMs);
-        String ns = "crash-" + UUID.randomUUID().toString().substring(0, 6) + "-";
-        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(16).withNamespace(ns)
-                .withBadRecords(0.01, 0.01));
-        List<FleetSimulator.SimRecord> records = Cluster.generate(sim, 4000, T0);
-        String appId = "it-crash-" + UUID.randomUUID();
+        Scenario run = Scenario.of("crash-", 16, 0.01, 4000);
+        String ns = run.ns();
+        List<FleetSimulator.SimRecord> records = run.records();
+        String appId = run.appId();
         Path state = KafkaFixture.tempDir("crash-state");
 
         Process first = spawn(appId, state, window);
-        Process second = null;
         try {
             Cluster.produce(records.subList(0, 2000));
             Cluster.await("some progress", Duration.ofSeconds(90), () -> !committedChanges(ns).isEmpty());
@@ -231,19 +242,12 @@ class TrackerIntegrationTest {
             first.destroyForcibly().waitFor();
             feeder.join();
             assertThat(Cluster.caughtUp(appId)).as("killed before it finished").isFalse();
-
-            second = spawn(appId, state, window);
-            awaitQuiet(appId, Duration.ofSeconds(120));
         } finally {
             first.destroyForcibly();
-            if (second != null) {
-                second.destroy();
-                second.waitFor();
-            }
         }
+        String childLog = takeOver(appId, state, window);
         // the restarted instance's tasks with checkpoints read the input back from the broker (how many hosts had events
         // after their checkpoint depends on where the kill fell; CheckpointReplayTest covers the replay's exactness)
-        String childLog = Files.readString(KafkaFixture.buildDir().resolve("crash-child-" + appId + ".log"));
         Matcher replayed = Pattern.compile("task \\S+: replayed (\\d+) input records .*?, (\\d+) of \\d+ hosts had events")
                 .matcher(childLog);
         int tasks = 0;
@@ -270,11 +274,10 @@ class TrackerIntegrationTest {
     @ValueSource(longs = {0, 20})
     void shouldMakeTheSameOutputsUnderAtLeastOnce(long windowMs) throws Exception {
         Duration window = Duration.ofMillis(windowMs);
-        String ns = "alos" + windowMs + "-" + UUID.randomUUID().toString().substring(0, 6) + "-";
-        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(8).withNamespace(ns)
-                .withBadRecords(0.02, 0.02));
-        List<FleetSimulator.SimRecord> records = Cluster.generate(sim, 1500, T0);
-        String appId = "it-alos-" + UUID.randomUUID();
+        Scenario run = Scenario.of("alos" + windowMs + "-", 8, 0.02, 1500);
+        String ns = run.ns();
+        List<FleetSimulator.SimRecord> records = run.records();
+        String appId = run.appId();
         try (TrackerApp app = new TrackerApp(config(appId).withProcessingGuarantee("at_least_once")
                 .withEvaluationWindow(window)).start()) {
             assertThat(app.streams().state()).isNotEqualTo(KafkaStreams.State.ERROR);
@@ -300,16 +303,12 @@ class TrackerIntegrationTest {
      */
     @Test
     void shouldLoseNoOutputWhenAnAtLeastOnceCommitDiesAfterItsChangelogsReachedTheBroker() throws Exception {
-        String ns = "alos-crash-" + UUID.randomUUID().toString().substring(0, 6) + "-";
-        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(16).withNamespace(ns)
-                .withBadRecords(0.01, 0.01));
-        List<FleetSimulator.SimRecord> records = Cluster.generate(sim, 4000, T0);
-        String appId = "it-alos-crash-" + UUID.randomUUID();
+        Scenario run = Scenario.of("alos-crash-", 16, 0.01, 4000);
+        List<FleetSimulator.SimRecord> records = run.records();
         Path state = KafkaFixture.tempDir("alos-crash-state");
         Cluster.produce(records.subList(0, 1000));
         // it starts to lose outputs once it sent 300, so some input is always left when it does
-        Process first = spawn(appId, state, Duration.ZERO, "at_least_once", "300");
-        Process second = null;
+        Process first = spawn(run.appId(), state, Duration.ZERO, "at_least_once", "300");
         try {
             int fed = 1000;
             for (; fed < records.size() && first.isAlive(); fed += 250) {
@@ -318,31 +317,25 @@ class TrackerIntegrationTest {
             }
             assertThat(first.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).as("the first instance halted").isTrue();
             assertThat(first.exitValue()).isEqualTo(LosingProducer.EXIT_CODE);
-            assertThat(Cluster.caughtUp(appId)).as("halted before it finished").isFalse();
+            assertThat(Cluster.caughtUp(run.appId())).as("halted before it finished").isFalse();
             Cluster.produce(records.subList(fed, records.size()));
-            second = spawn(appId, state, Duration.ZERO, "at_least_once");
-            awaitQuiet(appId, Duration.ofSeconds(120));
         } finally {
             first.destroyForcibly();
-            if (second != null) {
-                second.destroy();
-                second.waitFor();
-            }
         }
-        String childLog = Files.readString(KafkaFixture.buildDir().resolve("crash-child-" + appId + ".log"));
+        String childLog = takeOver(run.appId(), state, Duration.ZERO, "at_least_once");
         Matcher halted = Pattern.compile("halting inside flush \\d+ with (\\d+) output records never sent").matcher(childLog);
         assertThat(halted.find()).as("the first instance's log says it halted").isTrue();
         assertThat(Integer.parseInt(halted.group(1))).as("outputs lost at the crash").isPositive();
-        Expected exp = expected(ns, KafkaFixture.tempDir("expected-alos-crash"), Duration.ZERO);
+        Expected exp = expected(run.ns(), KafkaFixture.tempDir("expected-alos-crash"), Duration.ZERO);
         assertThat(exp.alerts()).isNotEmpty();
-        Map<String, List<String>> changes = committedChanges(ns);
-        Map<String, List<String>> alerts = committedAlerts(ns);
+        Map<String, List<String>> changes = committedChanges(run.ns());
+        Map<String, List<String>> alerts = committedAlerts(run.ns());
         assertThat(difference(exp.changes(), changes)).as("changes never on the topic").isEmpty();
         assertThat(difference(exp.alerts(), alerts)).as("alert records never on the topic").isEmpty();
         assertThat(difference(changes, exp.changes())).as("changes not made by the reference").isEmpty();
         assertThat(difference(alerts, exp.alerts())).as("alert records not made by the reference").isEmpty();
         long deadLetters = Cluster.readCommitted(Topics.DEAD_LETTER.name()).stream()
-                .filter(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith(ns)).count();
+                .filter(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith(run.ns())).count();
         assertThat(deadLetters).isGreaterThanOrEqualTo(exp.deadLetters());
         org.slf4j.LoggerFactory.getLogger(TrackerIntegrationTest.class).info(
                 "at_least_once crash: {} output records lost at the halt; changes {} on the topic for {} expected, alerts {} for {}",
@@ -383,6 +376,21 @@ class TrackerIntegrationTest {
         }
     }
 
+    /**
+     * A second instance in its own process takes over the application after the first died, runs until it has
+     * consumed everything and stops; returns the log of both.
+     */
+    static String takeOver(String appId, Path state, Duration window, String... more) throws Exception {
+        Process second = spawn(appId, state, window, more);
+        try {
+            awaitQuiet(appId, Duration.ofSeconds(120));
+        } finally {
+            second.destroy();
+            second.waitFor();
+        }
+        return Files.readString(KafkaFixture.buildDir().resolve("crash-child-" + appId + ".log"));
+    }
+
     static Process spawn(String appId, Path state, Duration window, String... more) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xmx512m",
@@ -401,12 +409,11 @@ class TrackerIntegrationTest {
 
     @Test
     void shouldDeadLetterPoisonPillsWithReasonsAndProcessTheRest() throws Exception {
-        String ns = "poison-" + UUID.randomUUID().toString().substring(0, 6) + "-";
-        FleetSimulator sim = new FleetSimulator(FleetSimulator.Options.defaults().withHosts(6).withNamespace(ns)
-                .withBadRecords(0.05, 0.05));
-        List<FleetSimulator.SimRecord> records = Cluster.generate(sim, 600, T0);
+        Scenario run = Scenario.of("poison-", 6, 0.05, 600);
+        String ns = run.ns();
+        List<FleetSimulator.SimRecord> records = run.records();
         long garbage = records.stream().filter(FleetSimulator.SimRecord::garbage).count();
-        String appId = "it-poison-" + UUID.randomUUID();
+        String appId = run.appId();
         try (TrackerApp app = new TrackerApp(config(appId)).start()) {
             Cluster.produce(records);
             awaitQuiet(appId, Duration.ofSeconds(90));
