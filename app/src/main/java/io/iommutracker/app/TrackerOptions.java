@@ -57,7 +57,9 @@ final class TrackerOptions {
             description = "How often Kafka Streams commits (commit.interval.ms). Under exactly_once_v2 nothing the tracker "
                     + "writes (changes, alerts) is visible to read_committed consumers before the commit, so this is a floor "
                     + "on alert latency; shorter costs more transactions, i.e. broker work and throughput "
-                    + "(default: Kafka Streams' own, 100ms under exactly_once_v2, 30s under at_least_once).")
+                    + "(default: 100ms under exactly_once_v2, Kafka Streams' own; 1s under at_least_once, where the "
+                    + "stores and the query API wait for the commit after the events and a crash repeats up to an "
+                    + "interval of outputs).")
     String commitInterval;
 
     @Option(names = "--stream-threads", defaultValue = "1", paramLabel = "N",

@@ -74,6 +74,11 @@ class TrackerOptionsTest {
         assertThat(config().streamsConfig().getProperty("commit.interval.ms")).isNull();
         assertThat(config("--commit-interval", "50ms").streamsConfig().getProperty("commit.interval.ms")).isEqualTo("50");
         assertThat(config("--commit-interval", "2s").streamsConfig().getProperty("commit.interval.ms")).isEqualTo("2000");
+        // at_least_once holds the stores' writes until a commit: not Kafka Streams' 30 s unless asked
+        assertThat(config("--processing-guarantee", "at_least_once").streamsConfig().getProperty("commit.interval.ms"))
+                .isEqualTo("1000");
+        assertThat(config("--processing-guarantee", "at_least_once", "--commit-interval", "30s").streamsConfig()
+                .getProperty("commit.interval.ms")).isEqualTo("30000");
         assertThatThrownBy(() -> config("--commit-interval", "0ms"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--commit-interval 0ms: must be positive");

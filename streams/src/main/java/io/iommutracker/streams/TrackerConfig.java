@@ -70,6 +70,12 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
     /** Segments (RocksDB instances) per retention at most: the segment interval is at least retention / this. */
     public static final int MAX_HISTORY_SEGMENTS = 64;
     public static final int DEFAULT_HOST_CACHE = Integer.getInteger("iommutracker.streams.hostCache", 4096);
+    /**
+     * The commit interval under at_least_once unless {@code commit.interval.ms} is set: the tracker's store writes wait
+     * for the commit after them (see {@code WriteBehind}), so the stores and the query API lag by up to an interval,
+     * and a crash repeats up to an interval of outputs; Kafka Streams' own default there is 30 s.
+     */
+    public static final Duration AT_LEAST_ONCE_COMMIT_INTERVAL = Duration.ofSeconds(1);
 
     public TrackerConfig {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -219,6 +225,9 @@ public record TrackerConfig(String bootstrapServers, String applicationId, Path 
         // the record cache folds a host's checkpoint, view and alert updates of one commit interval into one changelog
         // write: room for every hot host's (the 10 MB default evicts, i.e. writes, early with a few hundred large hosts)
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(64L * 1024 * 1024));
+        if (StreamsConfig.AT_LEAST_ONCE.equals(processingGuarantee)) {
+            p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(AT_LEAST_ONCE_COMMIT_INTERVAL.toMillis()));
+        }
         p.putAll(extra);
         return p;
     }
