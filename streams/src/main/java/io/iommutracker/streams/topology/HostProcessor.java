@@ -380,6 +380,11 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         return pending.size();
     }
 
+    /** Store writes held until a producer flush (at_least_once). */
+    int heldWrites() {
+        return writes.size();
+    }
+
     /** Hosts with an open evaluation window. */
     int openWindows() {
         return openWindows;
