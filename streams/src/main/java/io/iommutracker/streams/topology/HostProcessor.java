@@ -112,6 +112,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     /** The evaluation window in milliseconds of record time; 0 evaluates each event on its own. */
     private final long window;
     private final int workingCopies;
+    private final int decodedAlerts;
     private final InputLog input;
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, byte[]> states;
@@ -217,6 +218,13 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     HostProcessor(HostEngine engine, Duration silentTimeout, Duration viewResolution, Duration evaluationWindow,
                   int workingCopies, InputLog input) {
+        this(engine, silentTimeout, viewResolution, evaluationWindow, workingCopies, input, LATEST_ALERTS);
+    }
+
+    /** With {@code decodedAlerts} alert records kept decoded instead of {@link #LATEST_ALERTS} (tests: 0 reads them back). */
+    HostProcessor(HostEngine engine, Duration silentTimeout, Duration viewResolution, Duration evaluationWindow,
+                  int workingCopies, InputLog input, int decodedAlerts) {
+        this.decodedAlerts = decodedAlerts;
         this.engine = engine;
         this.silentTimeout = silentTimeout;
         this.resolution = viewResolution.toMillis();
@@ -237,7 +245,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         this.latestAlerts = new LinkedHashMap<>(256, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Alert> eldest) {
-                return size() > LATEST_ALERTS;
+                return size() > decodedAlerts;
             }
         };
         // access-ordered; trimmed by trim() once the event's host is settled, never while it is being worked on

@@ -148,8 +148,10 @@ class CheckpointReplayTest {
             }
             context.setCurrentSystemTimeMs(wall);
             streamPunctuations.clear();
+            // no working copies kept: no decoded alert records either, every one is read back from the stores
             processor = new HostProcessor(EmulatorEngine.INSTANCE, silent, resolution, window, cache,
-                    (configs, topic, partition, from, sink) -> read(topic, partition, from, sink));
+                    (configs, topic, partition, from, sink) -> read(topic, partition, from, sink),
+                    cache == 0 ? 0 : HostProcessor.LATEST_ALERTS);
             processor.init(context);
         }
 
