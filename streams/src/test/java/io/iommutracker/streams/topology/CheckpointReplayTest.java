@@ -231,7 +231,7 @@ class CheckpointReplayTest {
             }
         }
 
-        /** What the stores hold now, to be put back by {@link #restore}: the changelogs as of a commit. */
+        /** What the stores hold now (the changelogs as of a commit), and the way to put it back: run the answer. */
         Runnable snapshot() {
             Map<String, byte[]> s = copy(states);
             Map<String, HostView> v = copy(views);
