@@ -85,7 +85,7 @@ public final class LoadDriver {
      * whether it kept up with the rate (under exactly-once up to a commit interval's worth is normal), or -1.
      */
     public record Latency(int samples, double p50, double p99, long events, LoadDriverWrites writes,
-                          double cpuMicrosPerEvent, double jitShare, long behind, Stages stages) {
+                          double cpuMicrosPerEvent, double jitShare, long behind, Stages stages, CpuSplit split) {
         /** {@link #behind} in milliseconds of input at {@code rate} events/s. */
         public double behindMillis(double rate) {
             return behind < 0 ? Double.NaN : 1000.0 * behind / rate;
@@ -109,10 +109,11 @@ public final class LoadDriver {
     /**
      * One topology's throughput phase: events/s (wall clock) and the CPU time its client threads (stream thread, producer
      * and consumer I/O threads; not the broker) spent per event, which other processes on the machine do not inflate;
-     * {@code jitShare}: the JIT compilers' time during the timed part, as a share of one core (see {@link JitSettle}).
+     * {@code jitShare}: the JIT compilers' time during the timed part, as a share of one core (see {@link JitSettle});
+     * {@code split}: the whole machine's CPU per event in the timed part.
      */
     public record Rate(double eventsPerSecond, double cpuMicrosPerEvent, String appId, long events,
-                       LoadDriverWrites writes, double allocatedBytesPerEvent, double jitShare) {
+                       LoadDriverWrites writes, double allocatedBytesPerEvent, double jitShare, CpuSplit split) {
     }
 
     /**
@@ -143,6 +144,8 @@ public final class LoadDriver {
                     trackerEventsPerSecond(), passthroughEventsPerSecond(), ratio());
             out.printf("client cpu per event  tracker %.1f us | passthrough %.1f us | ratio %.2f%n",
                     tracker.cpuMicrosPerEvent(), passthrough.cpuMicrosPerEvent(), cpuRatio());
+            out.printf("cpu per event, throughput phase (us)  tracker: %s%n    passthrough: %s%n", tracker.split().describe(),
+                    passthrough.split().describe());
             out.printf("client heap allocation per event  tracker %.0f B | passthrough %.0f B%n",
                     tracker.allocatedBytesPerEvent(), passthrough.allocatedBytesPerEvent());
             out.printf("JIT compilers during the timed phases (share of one core)  tracker %.0f%% | passthrough %.0f%%"
@@ -174,6 +177,10 @@ public final class LoadDriver {
                             / (passthrough.writes().totalBytes(skip) / (double) passthrough.events()));
             out.printf("client cpu per event, latency phase  tracker %.1f us | passthrough %.1f us%n",
                     trackerAlertLatency.cpuMicrosPerEvent(), passthroughLatency.cpuMicrosPerEvent());
+            if (trackerAlertLatency.split() != null && passthroughLatency.split() != null) {
+                out.printf("cpu per event, latency phase (us)  tracker: %s%n    passthrough: %s%n",
+                        trackerAlertLatency.split().describe(), passthroughLatency.split().describe());
+            }
             trackerSweep.forEach((share, l) -> out.printf(
                     "tracker latency at %.0f%% of its rate (%.0f events/s): event->alert p50 %.0f ms p99 %.0f ms (%d alerts),"
                             + " %.1f us client cpu per event%n", share * 100, share * trackerEventsPerSecond(), l.p50(), l.p99(),
@@ -407,6 +414,7 @@ public final class LoadDriver {
             long alloc0 = 0;
             long jit0 = 0;
             long stream0 = 0;
+            CpuSplit.Meter split0 = null;
             while (true) {
                 long c = offsets(appId);
                 long now = System.nanoTime();
@@ -417,6 +425,7 @@ public final class LoadDriver {
                     alloc0 = clientAllocatedBytes(appId);
                     jit0 = JitSettle.compileMillis();
                     stream0 = streamThreadCpuNanos(appId);
+                    split0 = CpuSplit.start(appId);
                 }
                 if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
                     throw new IllegalStateException(appId + " stopped: " + streams.state());
@@ -427,13 +436,16 @@ public final class LoadDriver {
                     double cpu = (clientCpuNanos(appId) - cpu0) / 1e3 / events;
                     double alloc = (clientAllocatedBytes(appId) - alloc0) / (double) events;
                     double jit = JitSettle.share(jit0, now - t0);
+                    CpuSplit split = split0.stop(events);
                     log.info("{} throughput phase: stream thread on CPU {}% of the wall time", appId,
                             String.format("%.0f", 100.0 * (streamThreadCpuNanos(appId) - stream0) / (now - t0)));
+                    log.info("{} throughput phase: cpu per event (us) {}; other threads most: {}", appId,
+                            split.describe(), split.describeOthers());
                     logLoopMetrics(appId, streams);
                     // the broker's appends may trail the committed offsets by a moment: let them land
                     Thread.sleep(500);
                     return new Rate(events / Math.max(secs, 1e-3), cpu, appId, end - start,
-                            LoadDriverWrites.snapshot(admin).since(before), alloc, jit);
+                            LoadDriverWrites.snapshot(admin).since(before), alloc, jit, split);
                 }
                 Thread.sleep(50);
             }
@@ -506,6 +518,7 @@ public final class LoadDriver {
         long cpuBefore = 0;
         double cpu = Double.NaN;
         double jit = Double.NaN;
+        CpuSplit split = null;
         KafkaStreams streams = new KafkaStreams(topology, streamsProps(appId), new ProducerFlushes.Supplier());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             streams.start();
@@ -528,6 +541,7 @@ public final class LoadDriver {
             long wallBefore = 0;
             long jitBefore = 0;
             boolean measuring = false;
+            CpuSplit.Meter split0 = null;
             Thread producer = new Thread(() -> {
                 try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(FleetSimulator.producerProperties(client))) {
                     long interval = (long) (1e9 / rate);
@@ -552,6 +566,7 @@ public final class LoadDriver {
                     streamCpuBefore = streamThreadCpuNanos(appId);
                     wallBefore = System.nanoTime();
                     jitBefore = JitSettle.compileMillis();
+                    split0 = CpuSplit.start(appId);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
                     long read = System.currentTimeMillis();
@@ -578,6 +593,11 @@ public final class LoadDriver {
             events = offsets(null) - inputBefore;
             cpu = (clientCpuNanos(appId) - cpuBefore) / 1e3 / Math.max(1, events);
             jit = JitSettle.share(jitBefore, System.nanoTime() - wallBefore);
+            split = split0 == null ? null : split0.stop(events);
+            if (split != null) {
+                log.info("{} latency phase: cpu per event (us) {}; other threads most: {}", appId, split.describe(),
+                        split.describeOthers());
+            }
             // how busy the stream thread was: near 100% its queue, not the commit interval, sets the latency
             log.info("{} latency phase: stream thread on CPU {}% of the wall time", appId,
                     String.format("%.0f", 100.0 * (streamThreadCpuNanos(appId) - streamCpuBefore) / (System.nanoTime() - wallBefore)));
@@ -601,7 +621,7 @@ public final class LoadDriver {
             log.info("{} latency split at the broker's append: event->append p50 {} p99 {} ms, append->read p50 {} p99 {}"
                     + " ms", appId, stages.toBrokerP50(), stages.toBrokerP99(), stages.toReaderP50(), stages.toReaderP99());
         }
-        return new Latency(l.samples(), l.p50(), l.p99(), events, written, cpu, jit, behind, stages);
+        return new Latency(l.samples(), l.p50(), l.p99(), events, written, cpu, jit, behind, stages, split);
     }
 
     /** Stream-thread loop metrics that break an end-to-end latency down: where the thread's time went, commit cost. */
@@ -630,12 +650,12 @@ public final class LoadDriver {
 
     private static Latency percentiles(List<Long> samples) {
         if (samples.isEmpty()) {
-            return new Latency(0, Double.NaN, Double.NaN, 0, null, Double.NaN, Double.NaN, -1, null);
+            return new Latency(0, Double.NaN, Double.NaN, 0, null, Double.NaN, Double.NaN, -1, null, null);
         }
         List<Long> sorted = new ArrayList<>(samples);
         Collections.sort(sorted);
         return new Latency(sorted.size(), sorted.get((int) (0.5 * (sorted.size() - 1))),
-                sorted.get((int) (0.99 * (sorted.size() - 1))), 0, null, Double.NaN, Double.NaN, -1, null);
+                sorted.get((int) (0.99 * (sorted.size() - 1))), 0, null, Double.NaN, Double.NaN, -1, null, null);
     }
 
     /** The sum of committed offsets of a group on the telemetry topic, or its end offsets when {@code group} is null. */
