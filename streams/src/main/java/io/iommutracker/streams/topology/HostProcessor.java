@@ -105,6 +105,9 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     static final int WINDOW_EVENTS = 256;
     /** A tick not back after this long (its transaction aborted) is written again. */
     static final long TICK_RETRY_MS = 2_000;
+    /** Dead-letter log lines a task writes per {@link #DEAD_LETTER_LOG_PERIOD} at most; the rest are counted. */
+    static final int DEAD_LETTER_LOG_BURST = 5;
+    static final Duration DEAD_LETTER_LOG_PERIOD = Duration.ofSeconds(10);
 
     private final HostEngine engine;
     private final Duration silentTimeout;
@@ -114,6 +117,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
     private final int workingCopies;
     private final int decodedAlerts;
     private final InputLog input;
+    private final LogLimit deadLetterLog = new LogLimit(DEAD_LETTER_LOG_BURST, DEAD_LETTER_LOG_PERIOD);
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, byte[]> states;
     /** The largest input offset this processor consumed or replayed, or -1. */
@@ -270,6 +274,8 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         if (window > 0) {
             context.schedule(Duration.ofMillis(Math.max(10, window)), PunctuationType.WALL_CLOCK_TIME, this::tick);
         }
+        context.schedule(DEAD_LETTER_LOG_PERIOD, PunctuationType.WALL_CLOCK_TIME,
+                now -> logHeldDeadLetters(deadLetterLog.drain(now)));
         replay();
     }
 
@@ -400,6 +406,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
 
     @Override
     public void close() {
+        logHeldDeadLetters(deadLetterLog.drain(Long.MAX_VALUE));
         if (eventsConsumed > 0) {
             log.info("task {}: {} events consumed in {} evaluations ({} per evaluation)", context.taskId(),
                     eventsConsumed, evaluations, String.format("%.1f", (double) eventsConsumed / Math.max(1, evaluations)));
@@ -953,8 +960,26 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         trim();
     }
 
+    /**
+     * Sends a record to the dead-letter topic with its reason. The log gets a line for the first few per period (a
+     * source of garbage would otherwise fill it at its own rate); the topic gets every one.
+     */
+    private void logHeldDeadLetters(long held) {
+        if (held > 0) {
+            log.warn("task {}: {} more telemetry records dead-lettered without a log line each (at most {} lines per {} s"
+                    + " and task): {} has each with its reason", context.taskId(), held, DEAD_LETTER_LOG_BURST,
+                    DEAD_LETTER_LOG_PERIOD.toSeconds(), Topics.DEAD_LETTER.name());
+        }
+    }
+
     private void deadLetter(Record<byte[], byte[]> record, DeadLetters.Stage stage, String reason) {
-        log.warn("dead-lettering a telemetry record ({}): {}", stage, reason);
+        long held = deadLetterLog.admit(context.currentSystemTimeMs());
+        if (held == 0) {
+            log.warn("dead-lettering a telemetry record ({}): {}", stage, reason);
+        } else if (held > 0) {
+            log.warn("dead-lettering a telemetry record ({}): {} (and {} more since the last such line, not logged one by"
+                    + " one: {} has each with its reason)", stage, reason, held, Topics.DEAD_LETTER.name());
+        }
         context.forward(DeadLetters.of(record, context.recordMetadata(), stage, reason), Sinks.DEAD_LETTER);
     }
 }

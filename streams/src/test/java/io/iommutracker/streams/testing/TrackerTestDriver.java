@@ -129,6 +129,13 @@ public final class TrackerTestDriver implements AutoCloseable {
         return this;
     }
 
+    /** Lets the wall clock pass {@code d}: the wall-clock punctuations due in it run. */
+    public TrackerTestDriver passWallClock(Duration d) {
+        driver.advanceWallClockTime(d);
+        drain();
+        return this;
+    }
+
     public List<TestRecord<String, HostView>> viewRecords() {
         flush();
         return views.readRecordsToList();

@@ -135,6 +135,53 @@ class TrackerTopologyTest {
         assertThat(t.view("h1").getDeviceCount()).isEqualTo(1);
     }
 
+    /**
+     * A source of garbage at the input's rate: every record reaches the dead-letter topic, but the log gets a line for
+     * the first few per period, then one line counting the rest (when the next period lets a line through, or the
+     * period's punctuation tells them).
+     */
+    @Test
+    void shouldDeadLetterEveryRecordOfAFloodButLogOnlyTheFirstFewAndACount() {
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.apache.logging.log4j.core.Logger logger = (org.apache.logging.log4j.core.Logger)
+                org.apache.logging.log4j.LogManager.getLogger(HostProcessor.class);
+        org.apache.logging.log4j.core.Appender capture = new org.apache.logging.log4j.core.appender.AbstractAppender(
+                "dead-letter-capture", null, null, true, org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+            @Override
+            public void append(org.apache.logging.log4j.core.LogEvent event) {
+                lines.add(event.getMessage().getFormattedMessage());
+            }
+        };
+        capture.start();
+        logger.addAppender(capture);
+        try {
+            t.report("h1", safeHost());
+            int flood = 40;
+            for (int i = 0; i < flood; i++) {
+                t.pipeRaw("h1".getBytes(StandardCharsets.UTF_8), new byte[] {9, 9, (byte) i}, t.now());
+            }
+            assertThat(t.deadLetters()).hasSize(flood);
+            List<String> logged = lines.stream().filter(l -> l.contains("dead-letter")).toList();
+            assertThat(logged).hasSize(HostProcessor.DEAD_LETTER_LOG_BURST);
+            // the period's punctuation counts the rest
+            t.passWallClock(HostProcessor.DEAD_LETTER_LOG_PERIOD);
+            logged = lines.stream().filter(l -> l.contains("dead-letter")).toList();
+            assertThat(logged).hasSize(HostProcessor.DEAD_LETTER_LOG_BURST + 1);
+            assertThat(logged.get(logged.size() - 1))
+                    .contains((flood - HostProcessor.DEAD_LETTER_LOG_BURST) + " more telemetry records dead-lettered")
+                    .contains("pci.telemetry.dlq");
+            // the events go on being processed, and a later bad record is logged again
+            t.report("h1", nvme("0000:01:00.0"));
+            assertThat(t.view("h1").getDeviceCount()).isEqualTo(1);
+            t.pipeRaw("h1".getBytes(StandardCharsets.UTF_8), new byte[] {7}, t.now());
+            assertThat(lines.stream().filter(l -> l.contains("dead-lettering")).count())
+                    .isEqualTo(HostProcessor.DEAD_LETTER_LOG_BURST + 1);
+        } finally {
+            logger.removeAppender(capture);
+            capture.stop();
+        }
+    }
+
     @Test
     void shouldDeadLetterAHostIdReservedForTheTrackersBookkeeping() {
         t.report("h1", safeHost());
