@@ -55,10 +55,15 @@ public record CpuSplit(double clientMicros, double otherThreadsMicros, double jv
         return new Meter(appId);
     }
 
-    /** Counters at the start of a phase. */
+    /**
+     * Counters at the start of a phase. {@link #sample} between start and stop keeps the time of threads that end
+     * before the phase does (a producer closed when its load stops): the JVM forgets a dead thread's CPU time.
+     */
     public static final class Meter {
         private final String appId;
         private final Map<Long, Long> threads;
+        private final Map<Long, Long> latest = new HashMap<>();
+        private final Map<Long, String> names = new HashMap<>();
         private final long process;
         private final long[] machine;
 
@@ -69,20 +74,36 @@ public record CpuSplit(double clientMicros, double otherThreadsMicros, double jv
             this.machine = machineJiffies(readProcStat());
         }
 
+        /**
+         * Records every live thread's CPU time so far, and the names of threads not seen before (by enumerating the
+         * thread groups: no stack traces, no safepoint).
+         */
+        public void sample() {
+            Map<Long, Long> now = threadCpu();
+            latest.putAll(now);
+            if (!names.keySet().containsAll(now.keySet())) {
+                ThreadGroup root = Thread.currentThread().getThreadGroup();
+                while (root.getParent() != null) {
+                    root = root.getParent();
+                }
+                Thread[] all = new Thread[root.activeCount() + 32];
+                int n = root.enumerate(all, true);
+                for (int i = 0; i < n; i++) {
+                    names.put(all[i].getId(), all[i].getName());
+                }
+            }
+        }
+
         /** The split since {@link CpuSplit#start} over {@code events} input events. */
         public CpuSplit stop(long events) {
-            Map<Long, Long> now = threadCpu();
+            sample();
             long processNow = processCpuNanos();
             long[] machineNow = machineJiffies(readProcStat());
-            Map<Long, String> names = new HashMap<>();
-            for (Thread t : Thread.getAllStackTraces().keySet()) {
-                names.put(t.getId(), t.getName());
-            }
             long client = 0;
             long others = 0;
             Map<String, Long> byName = new HashMap<>();
-            for (Map.Entry<Long, Long> e : now.entrySet()) {
-                // a thread born during the phase spent all its time in it; one that died took its time with it
+            for (Map.Entry<Long, Long> e : latest.entrySet()) {
+                // a thread born during the phase spent all its time in it; one that died, up to its last sample
                 long spent = e.getValue() - threads.getOrDefault(e.getKey(), 0L);
                 String name = names.getOrDefault(e.getKey(), "?");
                 if (name.contains(appId)) {

@@ -427,6 +427,9 @@ public final class LoadDriver {
                     stream0 = streamThreadCpuNanos(appId);
                     split0 = CpuSplit.start(appId);
                 }
+                if (split0 != null) {
+                    split0.sample();
+                }
                 if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
                     throw new IllegalStateException(appId + " stopped: " + streams.state());
                 }
@@ -567,6 +570,10 @@ public final class LoadDriver {
                     wallBefore = System.nanoTime();
                     jitBefore = JitSettle.compileMillis();
                     split0 = CpuSplit.start(appId);
+                }
+                if (split0 != null) {
+                    // the load's producer threads end before the phase does: keep their time
+                    split0.sample();
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
                     long read = System.currentTimeMillis();

@@ -47,6 +47,23 @@ class CpuSplitTest {
         assertThat(s.topOthers()).containsKey("some-broker-thread-#");
     }
 
+    @Test
+    void shouldKeepTheTimeOfAThreadThatEndedBeforeTheStopWhenItWasSampled() throws Exception {
+        CpuSplit.Meter m = CpuSplit.start("cpusplit-test-app-2");
+        CountDownLatch spun = new CountDownLatch(1);
+        CountDownLatch sampled = new CountDownLatch(1);
+        Thread producer = new Thread(() -> spin(150, spun, sampled), "load-producer-3");
+        producer.start();
+        spun.await();
+        m.sample();
+        sampled.countDown();
+        producer.join();
+        CpuSplit s = m.stop(1_000);
+        // 150 ms over 1,000 events; without the sample the ended thread's time would count as the JVM's own
+        assertThat(s.otherThreadsMicros()).isGreaterThanOrEqualTo(130.0);
+        assertThat(s.topOthers()).containsKey("load-producer-#");
+    }
+
     private static void spin(long cpuMillis, CountDownLatch spun, CountDownLatch read) {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         long end = mx.getCurrentThreadCpuTime() + cpuMillis * 1_000_000;
