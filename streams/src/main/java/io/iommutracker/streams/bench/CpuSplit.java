@@ -15,8 +15,9 @@ import java.util.stream.Collectors;
  * Where the CPU of a benchmark phase went, per input event: the measured application's client threads, the other
  * threads of this JVM (the embedded broker, the driver's producer and reader), the JVM's own threads (garbage
  * collectors, JIT compilers: the process's CPU time less that of its Java threads), and the other processes on the
- * machine; with how busy the machine's cores were. On a machine the broker shares, a topology's rate is bounded by
- * the sum, not by its stream thread alone: this says which part a change should go after.
+ * machine; with how busy the machine's cores were. On a machine the broker shares, a topology's rate is bounded
+ * either by its stream thread (the machine has idle time) or by the sum (it has none): this says which, and so which
+ * part a change should go after.
  *
  * @param clientMicros       CPU µs per event of the threads whose names carry the application id
  * @param otherThreadsMicros CPU µs per event of this JVM's other Java threads
