@@ -960,10 +960,7 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         trim();
     }
 
-    /**
-     * Sends a record to the dead-letter topic with its reason. The log gets a line for the first few per period (a
-     * source of garbage would otherwise fill it at its own rate); the topic gets every one.
-     */
+    /** Tells the dead-letter lines held back, if any, in one line. */
     private void logHeldDeadLetters(long held) {
         if (held > 0) {
             log.warn("task {}: {} more telemetry records dead-lettered without a log line each (at most {} lines per {} s"
@@ -972,6 +969,10 @@ final class HostProcessor implements Processor<byte[], byte[], Object, Object> {
         }
     }
 
+    /**
+     * Sends a record to the dead-letter topic with its reason. The log gets a line for the first few per period (a
+     * source of garbage would otherwise fill it at its own rate); the topic gets every one.
+     */
     private void deadLetter(Record<byte[], byte[]> record, DeadLetters.Stage stage, String reason) {
         long held = deadLetterLog.admit(context.currentSystemTimeMs());
         if (held == 0) {
