@@ -69,6 +69,10 @@ class EngineBench {
             System.out.printf("  per phase (us/event): apply %.1f, view %.1f, diff %.1f, alert rules %.1f%n",
                     r.phaseNanos[0] / 1e3 / events.size(), r.phaseNanos[1] / 1e3 / events.size(),
                     r.phaseNanos[2] / 1e3 / events.size(), r.phaseNanos[3] / 1e3 / events.size());
+            System.out.println("  per event kind (events, share of time, us/event: all, apply, view, diff, rules):");
+            r.kinds.forEach((k, v) -> System.out.printf("    %-22s %6d %3.0f%% %6.1f %5.1f %5.1f %5.1f %5.1f%n", k, v[0],
+                    100.0 * v[1] / r.nanos, v[1] / 1e3 / v[0], v[2] / 1e3 / v[0], v[3] / 1e3 / v[0], v[4] / 1e3 / v[0],
+                    v[5] / 1e3 / v[0]));
             assertThat(r.changes).isPositive();
             assertThat(r.conditions).isPositive();
         }
@@ -86,6 +90,11 @@ class EngineBench {
         final long[] bucketNanos = new long[SIZES.length];
         /** Wall time in apply, view, diff (with sameContent) and the alert rules. */
         final long[] phaseNanos = new long[4];
+        /**
+         * Per payload kind (by its class name): events, wall nanoseconds, then the nanoseconds of each of the four
+         * phases: which kinds the time goes to, and in which step.
+         */
+        final Map<String, long[]> kinds = new java.util.TreeMap<>();
     }
 
     /**
@@ -113,7 +122,9 @@ class EngineBench {
         long cpu0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         long last = t0;
+        long[] phasesBefore = new long[r.phaseNanos.length];
         for (PciEvent e : events) {
+            System.arraycopy(r.phaseNanos, 0, phasesBefore, 0, phasesBefore.length);
             Host h = hosts.get(e.getHostId());
             HostEngine.Host before = h == null ? EmulatorEngine.INSTANCE.empty(e.getHostId()) : h.state();
             HostView old = h == null ? null : h.view();
@@ -161,6 +172,12 @@ class EngineBench {
             }
             r.bucketEvents[b]++;
             r.bucketNanos[b] += now - last;
+            long[] kind = r.kinds.computeIfAbsent(e.getPayload().getClass().getSimpleName(), k -> new long[6]);
+            kind[0]++;
+            kind[1] += now - last;
+            for (int p = 0; p < 4; p++) {
+                kind[2 + p] += r.phaseNanos[p] - phasesBefore[p];
+            }
             last = now;
         }
         r.nanos = System.nanoTime() - t0;
