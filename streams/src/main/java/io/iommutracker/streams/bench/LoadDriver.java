@@ -44,7 +44,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -267,6 +266,7 @@ public final class LoadDriver {
             specs.add(new TopicSetup.Spec(t.name(), partitions, c));
         });
         specs.add(new TopicSetup.Spec(PassthroughTopology.OUTPUT, partitions, appendTime));
+        specs.add(new TopicSetup.Spec(PassthroughTopology.DEAD_LETTER, partitions, Map.of()));
         TopicSetup.ensure(client, specs, (short) 1);
         // topics that existed before (a cluster given) keep their own timestamps: then there is no split to report
         splitAtAppend = appendTime(Topics.ALERTS.name()) && appendTime(PassthroughTopology.OUTPUT);
@@ -385,8 +385,6 @@ public final class LoadDriver {
 
     private Properties streamsProps(String appId) {
         Properties p = config(appId).streamsConfig();
-        // the passthrough decodes in its source, so it skips the simulator's garbage instead of dead-lettering it
-        p.put("default.deserialization.exception.handler", LogAndContinueExceptionHandler.class.getName());
         // the clients TrackerApp runs with (under at_least_once the tracker holds its store writes by their flushes)
         p.put(ProducerFlushes.COUNTED_CONFIG, "true");
         return p;
