@@ -71,7 +71,7 @@ public final class LoadDriver {
     public record Options(String bootstrap, Path workDir, int hosts, int events, double warmup, Duration latencyRun,
                           String guarantee) {
         public static Options defaults() {
-            return new Options(null, Path.of("target", "bench"), 200, 300_000, 0.2, Duration.ofSeconds(20), "exactly_once_v2");
+            return new Options(null, Path.of("target", "bench"), 200, 1_000_000, 0.2, Duration.ofSeconds(20), "exactly_once_v2");
         }
     }
 
@@ -293,8 +293,8 @@ public final class LoadDriver {
         }
         // each topology's last untimed run comes right before its timed one, so that neither is timed straight after
         // the other's runs. (The passthrough's timed runs still have the compilers near a whole core: C1 compiles of
-        // client, broker and log4j code, the logging of its bad records' stack traces among them; streams/README,
-        // session 8. Its rate is therefore if anything understated.)
+        // client, broker and log4j code, streams/README, session 8; still so in session 12, when it no longer logged a
+        // stack trace per bad record. Its rate is therefore if anything understated.)
         throughput(PassthroughTopology.buildTopology(), "bench-warmup-" + UUID.randomUUID(), start, end);
         JitSettle.await("the passthrough's timed run");
         Rate pass = throughput(PassthroughTopology.buildTopology(), passId, start, end);
