@@ -21,9 +21,9 @@ final class BenchCommand implements Callable<Integer> {
     int hosts;
 
     @Option(names = "--events", defaultValue = "1000000",
-            description = "Events preloaded for the throughput runs; fewer leave the JIT compiling through the timed runs"
-                    + " (at 300,000 the passthrough's lasted about a second, the compilers near a whole core, and its rate"
-                    + " was measured at two thirds of what it is) (default: ${DEFAULT-VALUE}).")
+            description = "Events preloaded for the throughput runs. Fewer leave the JIT compiling through the timed runs: at"
+                    + " 300,000 the passthrough's timed run lasted about a second with the compilers near a whole core,"
+                    + " and measured about two thirds of its rate (default: ${DEFAULT-VALUE}).")
     int events;
 
     @Option(names = "--latency-run", defaultValue = "20s", description = "Length of the latency run at half the measured rate (default: ${DEFAULT-VALUE}).")
