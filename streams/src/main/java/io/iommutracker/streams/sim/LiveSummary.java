@@ -14,11 +14,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -35,29 +42,59 @@ public final class LiveSummary implements Runnable, AutoCloseable {
     private volatile boolean stopped;
     private final Map<String, AlertKind> firing = new HashMap<>();
     private final Set<String> hosts = new HashSet<>();
+    private final String telemetryTopic;
+    private final String alertsTopic;
+    private final String viewsTopic;
 
     public LiveSummary(Properties clientProperties, Duration period, PrintStream out) {
+        this(clientProperties, period, out, Topics.TELEMETRY.name(), Topics.ALERTS.name(), Topics.HOST_VIEWS.name());
+    }
+
+    /** Over other topics of the same kinds (tests on a shared broker). */
+    LiveSummary(Properties clientProperties, Duration period, PrintStream out, String telemetryTopic, String alertsTopic,
+                String viewsTopic) {
         this.client = clientProperties;
         this.period = period;
         this.out = out;
+        this.telemetryTopic = telemetryTopic;
+        this.alertsTopic = alertsTopic;
+        this.viewsTopic = viewsTopic;
     }
 
-    /** Runs until {@link #close()}; meant for its own thread. */
+    /**
+     * Runs until {@link #close()}; meant for its own thread. The consumer is assigned every partition of the two topics
+     * and joins no group (nothing is left behind on the broker); the telemetry rate comes from an admin client's
+     * end offsets, because a read_committed consumer asked for the end of partitions it is not assigned answers with a
+     * warning per partition each time.
+     */
     @Override
     public void run() {
         Properties p = new Properties();
         p.putAll(client);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "iommu-tracker-summary-" + UUID.randomUUID());
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(Topics.ALERTS.name(), Topics.HOST_VIEWS.name()));
-            List<TopicPartition> telemetry = new ArrayList<>();
-            for (int i = 0; i < Topics.TELEMETRY.partitions(); i++) {
-                telemetry.add(new TopicPartition(Topics.TELEMETRY.name(), i));
+        try {
+            summarise(p);
+        } catch (RuntimeException e) {
+            out.println("live summary stopped: " + e.getMessage());
+            throw e;
+        }
+    }
+
+    private void summarise(Properties p) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             Admin admin = Admin.create(adminProperties(client))) {
+            List<TopicPartition> read = new ArrayList<>();
+            for (String topic : List.of(alertsTopic, viewsTopic)) {
+                partitions(c, topic).forEach(tp -> read.add(tp));
             }
-            long lastEnd = total(c.endOffsets(telemetry));
+            c.assign(read);
+            c.seekToBeginning(read);
+            Map<TopicPartition, OffsetSpec> telemetry = new HashMap<>();
+            partitions(c, telemetryTopic).forEach(tp -> telemetry.put(tp, OffsetSpec.latest()));
+            long lastEnd = total(admin, telemetry);
             long lastAt = System.nanoTime();
             long due = lastAt + period.toNanos();
             while (!stopped) {
@@ -65,7 +102,7 @@ public final class LiveSummary implements Runnable, AutoCloseable {
                     accept(r);
                 }
                 if (System.nanoTime() >= due) {
-                    long end = total(c.endOffsets(telemetry));
+                    long end = total(admin, telemetry);
                     long now = System.nanoTime();
                     double rate = (end - lastEnd) / ((now - lastAt) / 1e9);
                     out.println(line(rate));
@@ -77,13 +114,40 @@ public final class LiveSummary implements Runnable, AutoCloseable {
         }
     }
 
-    private static long total(Map<TopicPartition, Long> ends) {
-        return ends.values().stream().mapToLong(Long::longValue).sum();
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> c, String topic) {
+        List<PartitionInfo> info = c.partitionsFor(topic);
+        if (info == null || info.isEmpty()) {
+            throw new IllegalStateException("topic '" + topic + "' does not exist");
+        }
+        return info.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+    }
+
+    /** The client settings an admin client accepts (consumer-only keys would each be logged as unknown). */
+    private static Properties adminProperties(Properties client) {
+        Properties a = new Properties();
+        for (String name : client.stringPropertyNames()) {
+            if (AdminClientConfig.configNames().contains(name)) {
+                a.put(name, client.getProperty(name));
+            }
+        }
+        return a;
+    }
+
+    private static long total(Admin admin, Map<TopicPartition, OffsetSpec> partitions) {
+        try {
+            return admin.listOffsets(partitions).all().get(30, TimeUnit.SECONDS).values().stream()
+                    .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the telemetry topic's end offsets", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the telemetry topic's end offsets: " + e.getMessage(), e);
+        }
     }
 
     void accept(ConsumerRecord<byte[], byte[]> r) {
         String key = r.key() == null ? "" : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
-        if (r.topic().equals(Topics.HOST_VIEWS.name())) {
+        if (r.topic().equals(viewsTopic)) {
             if (r.value() == null) {
                 hosts.remove(key);
             } else {

@@ -100,8 +100,12 @@ class FleetSimulatorTest {
         assertThat(s.line(12.5)).isEqualTo("12.5 events/s | 1 hosts | firing 2: ISOLATION=1 STALE_GROUP=1");
     }
 
+    static Alert alertValue(String fp, AlertKind kind, AlertStatus status) {
+        return new Alert(fp, kind, status, Severity.WARNING, "h1", List.of(), "s", Map.of(), Instant.EPOCH, Instant.EPOCH, null);
+    }
+
     static ConsumerRecord<byte[], byte[]> alert(String fp, AlertKind kind, AlertStatus status) {
-        Alert a = new Alert(fp, kind, status, Severity.WARNING, "h1", List.of(), "s", Map.of(), Instant.EPOCH, Instant.EPOCH, null);
+        Alert a = alertValue(fp, kind, status);
         return new ConsumerRecord<>(Topics.ALERTS.name(), 0, 0, fp.getBytes(StandardCharsets.UTF_8),
                 Topics.ALERTS.valueSerde().serializer().serialize(Topics.ALERTS.name(), a));
     }
